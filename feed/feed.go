@@ -1,0 +1,323 @@
+// Package feed is the village agent's side of the content feed: it pulls what
+// the county signed for one village, verifies it with TUF (go-tuf v2), and
+// keeps the last verified version on the SD card.
+//
+// TUF only gates new content. The agent keeps its own store (objects/ named
+// by sha256 plus current.json), so expired metadata or a dead network never
+// takes content off the board: Current keeps returning the last verified
+// version while Sync reports why it could not move on.
+//
+// State directory:
+//
+//	tuf/          go-tuf's trusted metadata (root.json pinned on first use)
+//	objects/      verified files, named by their sha256
+//	partial/      interrupted downloads, resumed by the next Sync
+//	tmp/          metadata being downloaded
+//	current.json  the last few verified versions, newest first
+package feed
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/sunboard/sunboard/feed/internal/fsutil"
+	"github.com/sunboard/sunboard/feed/internal/scheme"
+)
+
+// Opts configures a Feed.
+type Opts struct {
+	URL     string           // base URL: metadata under URL+"metadata/", targets under URL+"targets/"
+	Root    string           // path of the pinned trusted root.json (copied into the state dir on first use)
+	State   string           // state dir (SD card): tuf/ metadata, objects/, current.json
+	Village string           // "370783-101-001"
+	Client  *http.Client     // nil → a client with sane timeouts
+	Now     func() time.Time // nil → time.Now
+}
+
+// Version is one verified set of a village's files.
+type Version struct {
+	Number   int64     // TUF snapshot version at which this content was first verified
+	Verified time.Time // when it was verified
+	FS       fs.FS     // the village folder as published, read from objects/
+}
+
+// keepVersions is how many verified versions current.json remembers, so a
+// corrupt object found at boot can fall back to an older complete set.
+const keepVersions = 3
+
+// Feed keeps one village's verified content. Current may be called from any
+// goroutine, also while Sync runs; Syncs are serialised.
+type Feed struct {
+	opts  Opts
+	base  string
+	now   func() time.Time
+	dirs  stateDirs
+	cond  condCache
+	newFT func(ctx context.Context) *fetcher // tests swap sleep/jitter here
+
+	syncMu sync.Mutex
+
+	mu       sync.RWMutex
+	hist     []versionRec // newest first; hist[0] is current
+	warnings []string
+}
+
+type stateDirs struct {
+	root, tuf, objects, partial, tmp, current string
+}
+
+type fileRec struct {
+	SHA256 string `json:"sha256"`
+	Length int64  `json:"length"`
+}
+
+type versionRec struct {
+	Number   int64              `json:"number"`
+	Verified time.Time          `json:"verified"`
+	Manifest string             `json:"manifest"` // sha256 of the manifest target
+	Files    map[string]fileRec `json:"files"`
+}
+
+type currentFile struct {
+	Village  string       `json:"village"`
+	Versions []versionRec `json:"versions"`
+}
+
+// Open opens (creating if needed) the state dir, removes leftovers of an
+// interrupted run and re-checks the hash of every stored object. A version
+// with a missing or corrupt object is dropped in favour of the newest
+// complete one; Warnings says what happened.
+func Open(opts Opts) (*Feed, error) {
+	if _, err := scheme.Dir(opts.Village); err != nil {
+		return nil, fmt.Errorf("open feed: %w", err)
+	}
+	if opts.URL == "" || opts.State == "" {
+		return nil, fmt.Errorf("open feed: URL %q and State %q must be set", opts.URL, opts.State)
+	}
+	f := &Feed{opts: opts, base: strings.TrimSuffix(opts.URL, "/") + "/", now: opts.Now}
+	if f.now == nil {
+		f.now = time.Now
+	}
+	client := opts.Client
+	if client == nil {
+		client = newHTTPClient()
+	}
+	f.newFT = func(ctx context.Context) *fetcher {
+		return &fetcher{ctx: ctx, client: client, tmpDir: f.dirs.tmp, cond: &f.cond,
+			tries: 5, baseDelay: 500 * time.Millisecond, maxDelay: 30 * time.Second, stall: 60 * time.Second,
+			sleep: sleepCtx, jitter: defaultJitter}
+	}
+	s := opts.State
+	f.dirs = stateDirs{root: s, tuf: filepath.Join(s, "tuf"), objects: filepath.Join(s, "objects"),
+		partial: filepath.Join(s, "partial"), tmp: filepath.Join(s, "tmp"), current: filepath.Join(s, "current.json")}
+	for _, d := range []string{s, f.dirs.tuf, f.dirs.objects, f.dirs.partial, f.dirs.tmp} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("open feed state: %w", err)
+		}
+	}
+	if err := f.pinRoot(); err != nil {
+		return nil, err
+	}
+	f.cleanLeftovers()
+	if err := f.loadVersions(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Warnings returns what Open had to repair (corrupt objects, dropped
+// versions), for the agent to log and report.
+func (f *Feed) Warnings() []string {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return append([]string(nil), f.warnings...)
+}
+
+func (f *Feed) warnf(format string, args ...any) {
+	f.mu.Lock()
+	f.warnings = append(f.warnings, fmt.Sprintf(format, args...))
+	f.mu.Unlock()
+}
+
+// Current returns the last verified version; ok is false before the first
+// successful Sync.
+func (f *Feed) Current() (Version, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if len(f.hist) == 0 {
+		return Version{}, false
+	}
+	v := f.hist[0]
+	return Version{Number: v.Number, Verified: v.Verified, FS: newObjFS(f.dirs.objects, v.Files)}, true
+}
+
+// pinRoot copies the configured root into tuf/root.json unless a (possibly
+// newer, rotated) trusted root is already there.
+func (f *Feed) pinRoot() error {
+	dst := filepath.Join(f.dirs.tuf, "root.json")
+	if b, err := os.ReadFile(dst); err == nil {
+		if _, err := metadata.Root().FromBytes(b); err == nil {
+			return nil
+		}
+		f.warnf("trusted root %s unreadable, re-pinning from %s", dst, f.opts.Root)
+	}
+	b, err := os.ReadFile(f.opts.Root)
+	if err != nil {
+		return fmt.Errorf("read pinned root: %w", err)
+	}
+	if _, err := metadata.Root().FromBytes(b); err != nil {
+		return fmt.Errorf("pinned root %q: %w", f.opts.Root, err)
+	}
+	if err := fsutil.WriteFile(dst, b, 0o600); err != nil {
+		return fmt.Errorf("pin root: %w", err)
+	}
+	return nil
+}
+
+// cleanLeftovers deletes what a crash can leave behind: temp files of atomic
+// writes and half-downloaded metadata. partial/ is kept on purpose.
+func (f *Feed) cleanLeftovers() {
+	for _, d := range []string{f.dirs.root, f.dirs.objects, f.dirs.tuf, f.dirs.tmp} {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			n := e.Name()
+			if d == f.dirs.tmp || strings.HasPrefix(n, fsutil.TempPrefix) || (d == f.dirs.tuf && strings.HasPrefix(n, "tuf_tmp")) {
+				os.Remove(filepath.Join(d, n))
+			}
+		}
+	}
+}
+
+// loadVersions reads current.json and keeps the versions whose objects are
+// all present and intact, newest first. Corrupt objects are deleted so the
+// next Sync fetches them again.
+func (f *Feed) loadVersions() error {
+	b, err := os.ReadFile(f.dirs.current)
+	if errors.Is(err, fs.ErrNotExist) {
+		f.gc()
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %q: %w", f.dirs.current, err)
+	}
+	var cf currentFile
+	if err := json.Unmarshal(b, &cf); err != nil {
+		f.warnf("%s is unreadable (%v): starting with no content", f.dirs.current, err)
+		return nil
+	}
+	if cf.Village != f.opts.Village {
+		f.warnf("%s holds village %q, not %q: starting with no content", f.dirs.current, cf.Village, f.opts.Village)
+		return nil
+	}
+	good := map[string]bool{}
+	check := func(sum string, length int64) bool {
+		if ok, seen := good[sum]; seen {
+			return ok
+		}
+		err := checkObject(filepath.Join(f.dirs.objects, sum), sum, length)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			f.warnf("object %s: %v: deleted", sum, err)
+			os.Remove(filepath.Join(f.dirs.objects, sum))
+		}
+		good[sum] = err == nil
+		return err == nil
+	}
+	var keep []versionRec
+	for _, v := range cf.Versions {
+		complete := true
+		for rel, fr := range v.Files {
+			if !check(fr.SHA256, fr.Length) {
+				f.warnf("version %d: file %q (object %s) missing or corrupt", v.Number, rel, fr.SHA256)
+				complete = false
+			}
+		}
+		if !complete {
+			if len(keep) == 0 {
+				f.warnf("version %d dropped: falling back to the newest complete version", v.Number)
+			}
+			continue
+		}
+		keep = append(keep, v)
+	}
+	if len(keep) > 0 && len(keep) != len(cf.Versions) {
+		f.warnf("now showing version %d", keep[0].Number)
+	}
+	f.hist = keep
+	if len(keep) != len(cf.Versions) {
+		if err := f.writeCurrent(keep); err != nil {
+			return err
+		}
+	}
+	f.gc()
+	return nil
+}
+
+func checkObject(p, sum string, length int64) error {
+	fh, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, fh)
+	if err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	if n != length {
+		return fmt.Errorf("length %d, want %d", n, length)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
+		return fmt.Errorf("sha256 %s, want %s", got, sum)
+	}
+	return nil
+}
+
+func (f *Feed) writeCurrent(hist []versionRec) error {
+	b, err := json.MarshalIndent(currentFile{Village: f.opts.Village, Versions: hist}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFile(f.dirs.current, b, 0o600); err != nil {
+		return fmt.Errorf("switch current version: %w", err)
+	}
+	return nil
+}
+
+// gc deletes objects no remembered version refers to.
+func (f *Feed) gc() {
+	f.mu.RLock()
+	used := map[string]bool{}
+	for _, v := range f.hist {
+		used[v.Manifest] = true
+		for _, fr := range v.Files {
+			used[fr.SHA256] = true
+		}
+	}
+	f.mu.RUnlock()
+	ents, err := os.ReadDir(f.dirs.objects)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !used[e.Name()] {
+			os.Remove(filepath.Join(f.dirs.objects, e.Name()))
+		}
+	}
+}

@@ -1,0 +1,453 @@
+// Package publish is the county side of the feed: it keeps a TUF repository of
+// village content on disk, signs it, and serves it as static files.
+//
+// Layout of a repository directory:
+//
+//	keys/      ed25519 private keys, one file per role (0600, dir 0700)
+//	repo.json  expiry periods chosen at Init
+//	signed/    the latest signed metadata, the source of truth for the next publish
+//	public/    what is served: metadata/ (consistent snapshots) and targets/
+//
+// signed/ is kept apart from public/ so the served tree can be copied to a
+// CDN or damaged without losing the publisher's state.
+package publish
+
+import (
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/sunboard/sunboard/feed/internal/fsutil"
+	"github.com/sunboard/sunboard/feed/internal/scheme"
+)
+
+// InitOpts configures a new repository.
+type InitOpts struct {
+	// Expiry maps a role name (root, targets, snapshot, timestamp) to how long
+	// its signatures stay valid. Missing roles get the defaults: root 1 year,
+	// targets 3 months, snapshot 1 week, timestamp 1 day.
+	Expiry map[string]time.Duration
+	// Now is the clock used while initialising; nil means time.Now.
+	Now func() time.Time
+}
+
+var roles = []string{metadata.ROOT, metadata.TARGETS, metadata.SNAPSHOT, metadata.TIMESTAMP}
+
+var defaultExpiry = map[string]time.Duration{
+	metadata.ROOT:      365 * 24 * time.Hour,
+	metadata.TARGETS:   90 * 24 * time.Hour,
+	metadata.SNAPSHOT:  7 * 24 * time.Hour,
+	metadata.TIMESTAMP: 24 * time.Hour,
+}
+
+type repoConfig struct {
+	// ExpirySeconds is role → validity period in seconds.
+	ExpirySeconds map[string]int64 `json:"expiry_seconds"`
+}
+
+type keyFile struct {
+	KeyType string `json:"keytype"`
+	Scheme  string `json:"scheme"`
+	KeyVal  struct {
+		Public  string `json:"public"`
+		Private string `json:"private"` // hex ed25519 seed
+	} `json:"keyval"`
+}
+
+// Init creates a county repository in dir and returns warnings to show the
+// operator. It fails if dir already holds a repository.
+func Init(dir string, opts InitOpts) (warnings []string, err error) {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	for _, p := range []string{filepath.Join(dir, "repo.json"), filepath.Join(dir, "signed"), filepath.Join(dir, "keys")} {
+		if _, err := os.Stat(p); err == nil {
+			return nil, fmt.Errorf("init %q: %q exists: directory already has a repository", dir, p)
+		}
+	}
+	cfg := repoConfig{ExpirySeconds: map[string]int64{}}
+	for role, d := range defaultExpiry {
+		cfg.ExpirySeconds[role] = int64(d / time.Second)
+	}
+	for role, d := range opts.Expiry {
+		if _, ok := defaultExpiry[role]; !ok {
+			return nil, fmt.Errorf("init %q: unknown role %q in Expiry", dir, role)
+		}
+		if d < time.Second {
+			return nil, fmt.Errorf("init %q: expiry for %s is %v, want at least 1s", dir, role, d)
+		}
+		cfg.ExpirySeconds[role] = int64(d / time.Second)
+	}
+	for _, d := range []string{dir, filepath.Join(dir, "signed"), filepath.Join(dir, "public", "metadata"), filepath.Join(dir, "public", "targets")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("init: %w", err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "keys"), 0o700); err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
+
+	r := &Repo{dir: dir, cfg: cfg, now: now, signers: map[string]signature.Signer{}}
+	t := now().UTC()
+	root := metadata.Root(r.expires(metadata.ROOT, t))
+	for _, role := range roles {
+		pub, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, fmt.Errorf("generate %s key: %w", role, err)
+		}
+		var kf keyFile
+		kf.KeyType, kf.Scheme = "ed25519", "ed25519"
+		kf.KeyVal.Public = hex.EncodeToString(pub)
+		kf.KeyVal.Private = hex.EncodeToString(priv.Seed())
+		b, err := json.MarshalIndent(kf, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		if err := fsutil.WriteFile(r.keyPath(role), b, 0o600); err != nil {
+			return nil, fmt.Errorf("write %s key: %w", role, err)
+		}
+		key, err := metadata.KeyFromPublicKey(pub)
+		if err != nil {
+			return nil, fmt.Errorf("%s key: %w", role, err)
+		}
+		if err := root.Signed.AddKey(key, role); err != nil {
+			return nil, fmt.Errorf("add %s key to root: %w", role, err)
+		}
+	}
+	if err := r.sign(metadata.ROOT, root); err != nil {
+		return nil, err
+	}
+	rootBytes, err := root.ToBytes(true)
+	if err != nil {
+		return nil, fmt.Errorf("encode root: %w", err)
+	}
+	if err := r.writeSigned("root.json", rootBytes); err != nil {
+		return nil, err
+	}
+	for _, name := range []string{"1.root.json", "root.json"} {
+		if err := r.writePublic(path.Join("metadata", name), rootBytes); err != nil {
+			return nil, err
+		}
+	}
+	st := &state{targets: metadata.Targets(r.expires(metadata.TARGETS, t)), snapshot: metadata.Snapshot(), timestamp: metadata.Timestamp()}
+	// Version 0 so commit's bump makes the first published set version 1.
+	st.targets.Signed.Version, st.snapshot.Signed.Version, st.timestamp.Signed.Version = 0, 0, 0
+	if err := r.commit(st, true, t); err != nil {
+		return nil, err
+	}
+	cb, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	// repo.json last: its presence marks a complete repository for Open.
+	if err := fsutil.WriteFile(filepath.Join(dir, "repo.json"), cb, 0o644); err != nil {
+		return nil, err
+	}
+	return r.keyWarnings(), nil
+}
+
+// Repo is an initialised county repository. Its methods may be called from
+// several goroutines; publishing is serialised.
+type Repo struct {
+	dir     string
+	cfg     repoConfig
+	now     func() time.Time
+	mu      sync.Mutex
+	signers map[string]signature.Signer
+
+	etagMu sync.Mutex
+	etags  map[string]etagEntry
+}
+
+// Open opens the repository Init created in dir.
+func Open(dir string) (*Repo, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "repo.json"))
+	if err != nil {
+		return nil, fmt.Errorf("open repository %q: %w", dir, err)
+	}
+	var cfg repoConfig
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return nil, fmt.Errorf("open repository %q: parse repo.json: %w", dir, err)
+	}
+	r := &Repo{dir: dir, cfg: cfg, now: time.Now, signers: map[string]signature.Signer{}}
+	if _, err := r.load(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// RootPath is the trusted root agents pin: version 1 of root.json.
+func (r *Repo) RootPath() string {
+	return filepath.Join(r.dir, "public", "metadata", "1.root.json")
+}
+
+// PublishVillage replaces the village's whole file set with files
+// (relpath → content) and re-signs targets, snapshot and timestamp.
+// Publishing the same set again changes nothing.
+func (r *Repo) PublishVillage(villageID string, files map[string][]byte) error {
+	m, err := scheme.NewManifest(villageID, files)
+	if err != nil {
+		return fmt.Errorf("publish %s: %w", villageID, err)
+	}
+	mb, err := m.Marshal()
+	if err != nil {
+		return fmt.Errorf("publish %s: encode manifest: %w", villageID, err)
+	}
+	mpath, _ := scheme.ManifestPath(villageID)
+	dir, _ := scheme.Dir(villageID)
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st, err := r.load()
+	if err != nil {
+		return err
+	}
+	// Seam for township delegation: today every village path is signed by the
+	// top-level targets role; later roleFor picks the township's delegated role
+	// and this function edits that role's metadata instead.
+	tg := st.targets.Signed.Targets
+	want := map[string]*metadata.TargetFiles{}
+	add := func(p string, data []byte) error {
+		tf := targetInfo(p, data)
+		want[p] = tf
+		return r.writeTarget(p, tf, data)
+	}
+	for _, rel := range m.Rels() {
+		if err := add(m.Files[rel].Target, files[rel]); err != nil {
+			return fmt.Errorf("publish %s: %w", villageID, err)
+		}
+	}
+	if err := add(mpath, mb); err != nil {
+		return fmt.Errorf("publish %s: %w", villageID, err)
+	}
+	old := map[string]*metadata.TargetFiles{}
+	for p, tf := range tg {
+		if strings.HasPrefix(p, dir+"/") {
+			old[p] = tf
+			delete(tg, p)
+		}
+	}
+	same := len(old) == len(want)
+	for p, tf := range want {
+		if o, ok := old[p]; !ok || !o.Equal(*tf) {
+			same = false
+		}
+		tg[p] = tf
+	}
+	if same {
+		return nil
+	}
+	return r.commit(st, true, r.now().UTC())
+}
+
+// Refresh re-signs snapshot and timestamp with fresh expiry dates (run from
+// cron). Targets is re-signed too once less than half its period is left, so
+// a county that publishes nothing for months does not let every board go stale.
+func (r *Repo) Refresh() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st, err := r.load()
+	if err != nil {
+		return err
+	}
+	t := r.now().UTC()
+	left := st.targets.Signed.Expires.Sub(t)
+	return r.commit(st, left < r.period(metadata.TARGETS)/2, t)
+}
+
+// state is the latest signed metadata set.
+type state struct {
+	targets   *metadata.Metadata[metadata.TargetsType]
+	snapshot  *metadata.Metadata[metadata.SnapshotType]
+	timestamp *metadata.Metadata[metadata.TimestampType]
+}
+
+func (r *Repo) load() (*state, error) {
+	st := &state{}
+	var err error
+	if st.targets, err = metadata.Targets().FromFile(filepath.Join(r.dir, "signed", "targets.json")); err != nil {
+		return nil, fmt.Errorf("load signed targets in %q: %w", r.dir, err)
+	}
+	if st.snapshot, err = metadata.Snapshot().FromFile(filepath.Join(r.dir, "signed", "snapshot.json")); err != nil {
+		return nil, fmt.Errorf("load signed snapshot in %q: %w", r.dir, err)
+	}
+	if st.timestamp, err = metadata.Timestamp().FromFile(filepath.Join(r.dir, "signed", "timestamp.json")); err != nil {
+		return nil, fmt.Errorf("load signed timestamp in %q: %w", r.dir, err)
+	}
+	return st, nil
+}
+
+// commit bumps and signs the changed roles and writes them: signed/ first
+// (so a crash can only make the next version skip a number, never reuse
+// one), then public/ with timestamp.json last, so a client never sees a
+// timestamp that points at files not yet written.
+func (r *Repo) commit(st *state, newTargets bool, t time.Time) error {
+	var targetsBytes []byte
+	var err error
+	if newTargets {
+		st.targets.Signed.Version++
+		st.targets.Signed.Expires = r.expires(metadata.TARGETS, t)
+		if err := r.sign(metadata.TARGETS, st.targets); err != nil {
+			return err
+		}
+		if targetsBytes, err = st.targets.ToBytes(true); err != nil {
+			return fmt.Errorf("encode targets: %w", err)
+		}
+	} else if targetsBytes, err = os.ReadFile(filepath.Join(r.dir, "signed", "targets.json")); err != nil {
+		return fmt.Errorf("read signed targets: %w", err)
+	}
+	st.snapshot.Signed.Version++
+	st.snapshot.Signed.Expires = r.expires(metadata.SNAPSHOT, t)
+	st.snapshot.Signed.Meta = map[string]*metadata.MetaFiles{"targets.json": metaInfo(st.targets.Signed.Version, targetsBytes)}
+	if err := r.sign(metadata.SNAPSHOT, st.snapshot); err != nil {
+		return err
+	}
+	snapBytes, err := st.snapshot.ToBytes(true)
+	if err != nil {
+		return fmt.Errorf("encode snapshot: %w", err)
+	}
+	st.timestamp.Signed.Version++
+	st.timestamp.Signed.Expires = r.expires(metadata.TIMESTAMP, t)
+	st.timestamp.Signed.Meta = map[string]*metadata.MetaFiles{"snapshot.json": metaInfo(st.snapshot.Signed.Version, snapBytes)}
+	if err := r.sign(metadata.TIMESTAMP, st.timestamp); err != nil {
+		return err
+	}
+	tsBytes, err := st.timestamp.ToBytes(true)
+	if err != nil {
+		return fmt.Errorf("encode timestamp: %w", err)
+	}
+	files := []struct {
+		signed, public string
+		data           []byte
+	}{
+		{"targets.json", fmt.Sprintf("%d.targets.json", st.targets.Signed.Version), targetsBytes},
+		{"snapshot.json", fmt.Sprintf("%d.snapshot.json", st.snapshot.Signed.Version), snapBytes},
+		{"timestamp.json", "timestamp.json", tsBytes},
+	}
+	for _, f := range files {
+		if err := r.writeSigned(f.signed, f.data); err != nil {
+			return err
+		}
+	}
+	for _, f := range files {
+		if err := r.writePublic(path.Join("metadata", f.public), f.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func metaInfo(version int64, data []byte) *metadata.MetaFiles {
+	sum := sha256.Sum256(data)
+	return &metadata.MetaFiles{Version: version, Length: int64(len(data)), Hashes: metadata.Hashes{"sha256": sum[:]}}
+}
+
+func targetInfo(p string, data []byte) *metadata.TargetFiles {
+	sum := sha256.Sum256(data)
+	return &metadata.TargetFiles{Path: p, Length: int64(len(data)), Hashes: metadata.Hashes{"sha256": sum[:]}}
+}
+
+// writeTarget stores data under its consistent-snapshot name
+// public/targets/<dir>/<sha256>.<name>. An existing file is kept only if its
+// content still matches, so a damaged copy is repaired by republishing.
+func (r *Repo) writeTarget(p string, tf *metadata.TargetFiles, data []byte) error {
+	dir, name := path.Split(p)
+	fp := filepath.Join(r.dir, "public", "targets", filepath.FromSlash(dir), hex.EncodeToString(tf.Hashes["sha256"])+"."+name)
+	if old, err := os.ReadFile(fp); err == nil && tf.VerifyLengthHashes(old) == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(fp), 0o755); err != nil {
+		return fmt.Errorf("write target %s: %w", p, err)
+	}
+	if err := fsutil.WriteFile(fp, data, 0o644); err != nil {
+		return fmt.Errorf("write target %s: %w", p, err)
+	}
+	return nil
+}
+
+func (r *Repo) writeSigned(name string, data []byte) error {
+	return fsutil.WriteFile(filepath.Join(r.dir, "signed", name), data, 0o644)
+}
+
+func (r *Repo) writePublic(rel string, data []byte) error {
+	return fsutil.WriteFile(filepath.Join(r.dir, "public", filepath.FromSlash(rel)), data, 0o644)
+}
+
+func (r *Repo) period(role string) time.Duration {
+	if s, ok := r.cfg.ExpirySeconds[role]; ok && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	return defaultExpiry[role]
+}
+
+func (r *Repo) expires(role string, t time.Time) time.Time {
+	return t.Add(r.period(role)).UTC().Truncate(time.Second)
+}
+
+func (r *Repo) keyPath(role string) string {
+	return filepath.Join(r.dir, "keys", role+".json")
+}
+
+func (r *Repo) keyWarnings() []string {
+	var w []string
+	if _, err := os.Stat(r.keyPath(metadata.ROOT)); err == nil {
+		w = append(w, fmt.Sprintf("root key is on this machine: move %s offline (it is only needed to rotate keys or renew root.json before it expires)", r.keyPath(metadata.ROOT)))
+	}
+	return w
+}
+
+func (r *Repo) signer(role string) (signature.Signer, error) {
+	if s, ok := r.signers[role]; ok {
+		return s, nil
+	}
+	p := r.keyPath(role)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("load %s key: %w", role, err)
+	}
+	var kf keyFile
+	if err := json.Unmarshal(b, &kf); err != nil {
+		return nil, fmt.Errorf("parse key %q: %w", p, err)
+	}
+	seed, err := hex.DecodeString(kf.KeyVal.Private)
+	if err != nil || kf.KeyType != "ed25519" || len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("key %q: not an ed25519 seed (keytype %q)", p, kf.KeyType)
+	}
+	s, err := signature.LoadSigner(ed25519.NewKeyFromSeed(seed), crypto.Hash(0))
+	if err != nil {
+		return nil, fmt.Errorf("key %q: %w", p, err)
+	}
+	r.signers[role] = s
+	return s, nil
+}
+
+type signable interface {
+	Sign(signature.Signer) (*metadata.Signature, error)
+	ClearSignatures()
+}
+
+func (r *Repo) sign(role string, m signable) error {
+	s, err := r.signer(role)
+	if err != nil {
+		return err
+	}
+	m.ClearSignatures()
+	if _, err := m.Sign(s); err != nil {
+		return fmt.Errorf("sign %s: %w", role, err)
+	}
+	return nil
+}

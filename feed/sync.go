@@ -1,0 +1,257 @@
+package feed
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+	"github.com/theupdateframework/go-tuf/v2/metadata/config"
+	"github.com/theupdateframework/go-tuf/v2/metadata/updater"
+
+	"github.com/sunboard/sunboard/feed/internal/fsutil"
+	"github.com/sunboard/sunboard/feed/internal/scheme"
+)
+
+// Sync runs one update: refresh TUF metadata from the pinned or persisted
+// root, fetch the village manifest and every file it lists that is not
+// already stored, verify each against its signed target info, then switch
+// current.json atomically. On any error the current version stays as it was.
+// changed reports that a new version became current.
+func (f *Feed) Sync(ctx context.Context) (changed bool, err error) {
+	f.syncMu.Lock()
+	defer f.syncMu.Unlock()
+	changed, err = f.sync(ctx)
+	if err != nil {
+		return false, fmt.Errorf("sync %s: %w", f.opts.Village, err)
+	}
+	return changed, nil
+}
+
+func (f *Feed) sync(ctx context.Context) (bool, error) {
+	rootBytes, err := os.ReadFile(filepath.Join(f.dirs.tuf, "root.json"))
+	if err != nil {
+		return false, fmt.Errorf("read trusted root: %w", err)
+	}
+	ft := f.newFT(ctx)
+	cfg, err := config.New(f.base+"metadata/", rootBytes)
+	if err != nil {
+		return false, err
+	}
+	cfg.RemoteMetadataURL = f.base + "metadata/"
+	cfg.RemoteTargetsURL = f.base + "targets/"
+	cfg.LocalMetadataDir = f.dirs.tuf
+	cfg.LocalTargetsDir = f.dirs.tmp
+	cfg.Fetcher = ft
+	up, err := updater.New(cfg)
+	if err != nil {
+		return false, fmt.Errorf("load trusted root: %w", err)
+	}
+	now := f.now()
+	// go-tuf reads the wall clock once at New; the agent's clock (which
+	// never runs backwards past its persisted time) is the one that counts.
+	up.UnsafeSetRefTime(now.UTC())
+	if err := up.Refresh(); err != nil {
+		return false, explainRefresh(err, up, ft)
+	}
+	snapVersion := up.GetTrustedMetadataSet().Snapshot.Signed.Version
+
+	mpath, _ := scheme.ManifestPath(f.opts.Village)
+	mi, err := up.GetTargetInfo(mpath)
+	if err != nil {
+		return false, fmt.Errorf("village not published: no signed target %s: %w", mpath, err)
+	}
+	msum, err := sha256Hex(mi)
+	if err != nil {
+		return false, err
+	}
+	f.mu.RLock()
+	var prev []versionRec
+	prev = append(prev, f.hist...)
+	f.mu.RUnlock()
+	if len(prev) > 0 && prev[0].Manifest == msum {
+		return false, nil
+	}
+	if err := f.fetchTarget(ft, mi); err != nil {
+		return false, err
+	}
+	mdata, err := os.ReadFile(filepath.Join(f.dirs.objects, msum))
+	if err != nil {
+		return false, fmt.Errorf("read manifest object: %w", err)
+	}
+	m, err := scheme.ParseManifest(mdata, f.opts.Village)
+	if err != nil {
+		return false, fmt.Errorf("manifest %s (snapshot %d): %w", mpath, snapVersion, err)
+	}
+	rec := versionRec{Number: snapVersion, Verified: now.UTC(), Manifest: msum, Files: map[string]fileRec{}}
+	for _, rel := range m.Rels() {
+		e := m.Files[rel]
+		ti, err := up.GetTargetInfo(e.Target)
+		if err != nil {
+			return false, fmt.Errorf("manifest lists %q as %s, which is not a signed target: %w", rel, e.Target, err)
+		}
+		sum, err := sha256Hex(ti)
+		if err != nil {
+			return false, err
+		}
+		if sum != e.SHA256 || ti.Length != e.Length {
+			return false, fmt.Errorf("manifest entry %q disagrees with signed target %s (sha256 %s length %d, signed %s length %d)",
+				rel, e.Target, e.SHA256, e.Length, sum, ti.Length)
+		}
+		if err := f.fetchTarget(ft, ti); err != nil {
+			return false, err
+		}
+		rec.Files[rel] = fileRec{SHA256: sum, Length: ti.Length}
+	}
+	hist := append([]versionRec{rec}, prev...)
+	if len(hist) > keepVersions {
+		hist = hist[:keepVersions]
+	}
+	if err := f.writeCurrent(hist); err != nil {
+		return false, err
+	}
+	f.mu.Lock()
+	f.hist = hist
+	f.mu.Unlock()
+	f.gc()
+	return true, nil
+}
+
+// explainRefresh turns a go-tuf refresh error into one that says which file
+// and what kind of failure, keeping the go-tuf error in the chain.
+func explainRefresh(err error, up *updater.Updater, ft *fetcher) error {
+	last := ft.lastName()
+	var (
+		expired  *metadata.ErrExpiredMetadata
+		badVer   *metadata.ErrBadVersionNumber
+		unsigned *metadata.ErrUnsignedMetadata
+		mismatch *metadata.ErrLengthOrHashMismatch
+		tooLong  *metadata.ErrDownloadLengthMismatch
+	)
+	switch {
+	case errors.As(err, &expired):
+		tm := up.GetTrustedMetadataSet()
+		when := ""
+		if tm.Timestamp != nil {
+			when = fmt.Sprintf(" (timestamp expires %s)", tm.Timestamp.Signed.Expires.Format("2006-01-02 15:04:05Z07:00"))
+		}
+		return fmt.Errorf("stale: signed metadata expired%s, keeping last verified content: %w", when, err)
+	case errors.As(err, &badVer):
+		return fmt.Errorf("%s: rollback refused: %w", last, err)
+	case errors.As(err, &unsigned):
+		return fmt.Errorf("%s: signature check failed: %w", last, err)
+	case errors.As(err, &mismatch):
+		return fmt.Errorf("%s: length or hash mismatch: %w", last, err)
+	case errors.As(err, &tooLong):
+		return fmt.Errorf("%s: longer than signed: %w", last, err)
+	}
+	return fmt.Errorf("refresh metadata (at %s): %w", last, err)
+}
+
+func sha256Hex(ti *metadata.TargetFiles) (string, error) {
+	h, ok := ti.Hashes["sha256"]
+	if !ok || len(h) != sha256.Size {
+		return "", fmt.Errorf("signed target %s has no sha256", ti.Path)
+	}
+	return hex.EncodeToString(h), nil
+}
+
+// fetchTarget makes sure objects/<sha256> holds the target, downloading into
+// partial/ (resumable) and moving it in only after length and every signed
+// hash matched.
+func (f *Feed) fetchTarget(ft *fetcher, ti *metadata.TargetFiles) error {
+	sum, err := sha256Hex(ti)
+	if err != nil {
+		return err
+	}
+	obj := filepath.Join(f.dirs.objects, sum)
+	if fi, err := os.Stat(obj); err == nil && fi.Size() == ti.Length {
+		// Stored objects were hash-checked when written and again at Open.
+		return nil
+	}
+	dir, name := path.Split(ti.Path)
+	u := f.base + "targets/" + dir + sum + "." + name
+	part := filepath.Join(f.dirs.partial, sum)
+	for try := 0; ; try++ {
+		ft.setLast(u)
+		res, err := ft.download(u, part, ti.Length, true, nil)
+		if err != nil {
+			return fmt.Errorf("fetch target %s: %w", ti.Path, err)
+		}
+		err = verifyFile(part, ti)
+		if err == nil {
+			break
+		}
+		os.Remove(part)
+		os.Remove(part + ".etag")
+		if !res.resumed || try > 0 {
+			return fmt.Errorf("verify target %s: %w", ti.Path, err)
+		}
+		// A resumed download may have stitched two different bodies
+		// together; one clean retry from byte 0 tells that apart.
+	}
+	if err := syncFile(part); err != nil {
+		return err
+	}
+	if err := os.Rename(part, obj); err != nil {
+		return fmt.Errorf("store target %s: %w", ti.Path, err)
+	}
+	os.Remove(part + ".etag")
+	return fsutil.SyncDir(f.dirs.objects)
+}
+
+func verifyFile(p string, ti *metadata.TargetFiles) error {
+	fh, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	hs := map[string]hash.Hash{}
+	var ws []io.Writer
+	for alg := range ti.Hashes {
+		var h hash.Hash
+		switch alg {
+		case "sha256":
+			h = sha256.New()
+		case "sha512":
+			h = sha512.New()
+		default:
+			continue // unknown algorithms are skipped; sha256 is required
+		}
+		hs[alg] = h
+		ws = append(ws, h)
+	}
+	n, err := io.Copy(io.MultiWriter(ws...), fh)
+	if err != nil {
+		return err
+	}
+	if n != ti.Length {
+		return fmt.Errorf("length %d, signed %d", n, ti.Length)
+	}
+	for alg, h := range hs {
+		if got := h.Sum(nil); hex.EncodeToString(got) != hex.EncodeToString(ti.Hashes[alg]) {
+			return fmt.Errorf("%s mismatch: got %x, signed %x", alg, got, []byte(ti.Hashes[alg]))
+		}
+	}
+	return nil
+}
+
+func syncFile(p string) error {
+	fh, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	if err := fh.Sync(); err != nil {
+		return fmt.Errorf("fsync %q: %w", p, err)
+	}
+	return nil
+}
