@@ -72,7 +72,7 @@ func (c *counter) reset() (reqs []string, bytes int64) {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	repo  *publish.Repo
 	srv   *httptest.Server
@@ -82,7 +82,7 @@ type env struct {
 	mu    sync.Mutex
 }
 
-func newEnv(t *testing.T, expiry map[string]time.Duration) *env {
+func newEnv(t testing.TB, expiry map[string]time.Duration) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir(), clock: time.Now()}
 	if _, err := publish.Init(filepath.Join(e.dir, "county"), publish.InitOpts{Expiry: expiry}); err != nil {
