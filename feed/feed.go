@@ -133,6 +133,7 @@ func Open(opts Opts) (*Feed, error) {
 		return nil, err
 	}
 	f.cleanLeftovers()
+	f.checkTUFCache()
 	if err := f.loadVersions(); err != nil {
 		return nil, err
 	}
@@ -201,6 +202,28 @@ func (f *Feed) cleanLeftovers() {
 			if d == f.dirs.tmp || strings.HasPrefix(n, fsutil.TempPrefix) || (d == f.dirs.tuf && strings.HasPrefix(n, "tuf_tmp")) {
 				os.Remove(filepath.Join(d, n))
 			}
+		}
+	}
+}
+
+// checkTUFCache deletes cached metadata that no longer parses. go-tuf writes
+// these files without fsync and treats an unparsable local file as a hard
+// error, so one power cut could otherwise stop every later Sync. Losing a
+// cached file only means downloading it again; root.json is never removed.
+func (f *Feed) checkTUFCache() {
+	for name, parse := range map[string]func([]byte) error{
+		"timestamp.json": func(b []byte) error { _, err := metadata.Timestamp().FromBytes(b); return err },
+		"snapshot.json":  func(b []byte) error { _, err := metadata.Snapshot().FromBytes(b); return err },
+		"targets.json":   func(b []byte) error { _, err := metadata.Targets().FromBytes(b); return err },
+	} {
+		p := filepath.Join(f.dirs.tuf, name)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if err := parse(b); err != nil {
+			f.warnf("cached metadata %s unreadable (%v): deleted, will be fetched again", p, err)
+			os.Remove(p)
 		}
 	}
 }

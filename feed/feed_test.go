@@ -451,6 +451,19 @@ func TestCrashRecovery(t *testing.T) {
 			t.Errorf("orphan object kept: %d objects, want %d", len(after), len(ents))
 		}
 	})
+	t.Run("torn tuf metadata", func(t *testing.T) {
+		for _, n := range []string{"timestamp.json", "snapshot.json", "targets.json"} {
+			os.WriteFile(filepath.Join(state, "tuf", n), []byte(`{"signed":`), 0o644)
+		}
+		g := e.open()
+		if len(g.Warnings()) != 3 {
+			t.Errorf("warnings %q, want one per torn file", g.Warnings())
+		}
+		if _, err := g.Sync(context.Background()); err != nil {
+			t.Fatalf("Sync after torn metadata: %v", err)
+		}
+		wantContent(t, g, v2)
+	})
 	t.Run("partial object falls back", func(t *testing.T) {
 		v, _ := f.Current()
 		var sum string
