@@ -48,7 +48,9 @@ type Opts struct {
 	Now     func() time.Time // nil → time.Now
 }
 
-// Version is one verified set of a village's files.
+// Version is one verified set of a village's files. Its FS stays readable
+// while it is among the last few versions Sync kept (keepVersions); hold a
+// Version no longer than that, re-read Current after each change.
 type Version struct {
 	Number   int64     // TUF snapshot version at which this content was first verified
 	Verified time.Time // when it was verified

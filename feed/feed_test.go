@@ -281,7 +281,7 @@ func TestRepublishFetchesOnlyChanged(t *testing.T) {
 	}
 }
 
-// resign replaces a metadata file's signature with one by a key the root
+// resignTimestamp replaces timestamp.json's signature with one by a key the root
 // does not know, bumping the version so it looks like a real update.
 func resignTimestamp(t *testing.T, path string) {
 	t.Helper()
