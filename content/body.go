@@ -1,0 +1,165 @@
+package content
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
+)
+
+type bodyError struct {
+	line int // 1-based within the body
+	msg  string
+}
+
+var markdown = goldmark.New()
+
+// parseBody flattens Markdown into blocks. Image blocks carry their body
+// line in Level until loadItem has reported on them.
+func parseBody(src []byte) ([]Block, []bodyError) {
+	var blocks []Block
+	var errs []bodyError
+	doc := markdown.Parser().Parse(text.NewReader(src))
+	lineAt := func(n ast.Node) int {
+		for c := n; c != nil; c = c.FirstChild() {
+			if c.Type() == ast.TypeBlock && c.Lines().Len() > 0 {
+				return 1 + bytes.Count(src[:c.Lines().At(0).Start], []byte("\n"))
+			}
+		}
+		return 1
+	}
+	var walk func(n ast.Node)
+	walk = func(n ast.Node) {
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			line := lineAt(c)
+			switch c := c.(type) {
+			case *ast.Heading:
+				blocks = append(blocks, Block{Kind: Heading, Text: inlineText(c, src), Level: c.Level})
+			case *ast.Paragraph, *ast.TextBlock:
+				var imgs []Block
+				t := strings.TrimSpace(inlineTextImages(c, src, &imgs, line))
+				if t != "" {
+					blocks = append(blocks, Block{Kind: Paragraph, Text: t})
+				}
+				blocks = append(blocks, imgs...)
+			case *ast.List:
+				for li := c.FirstChild(); li != nil; li = li.NextSibling() {
+					var imgs []Block
+					t := strings.TrimSpace(inlineTextImages(li, src, &imgs, lineAt(li)))
+					if t != "" {
+						blocks = append(blocks, Block{Kind: ListItem, Text: t})
+					}
+					blocks = append(blocks, imgs...)
+				}
+			case *ast.Blockquote:
+				walk(c)
+			case *ast.FencedCodeBlock, *ast.CodeBlock:
+				var b strings.Builder
+				for i := 0; i < c.Lines().Len(); i++ {
+					s := c.Lines().At(i)
+					b.Write(s.Value(src))
+				}
+				if t := strings.TrimSpace(b.String()); t != "" {
+					blocks = append(blocks, Block{Kind: Paragraph, Text: t})
+				}
+			case *ast.HTMLBlock:
+				errs = append(errs, bodyError{line, "HTML is not shown on boards: write plain Markdown"})
+			case *ast.ThematicBreak:
+			default:
+				walk(c)
+			}
+		}
+	}
+	walk(doc)
+	for _, b := range blocks {
+		for _, p := range findPersonalData(b.Text) {
+			errs = append(errs, bodyError{1, fmt.Sprintf("%q contains a %s: personal data must not be published", clip(b.Text), p)})
+		}
+	}
+	return blocks, errs
+}
+
+func inlineText(n ast.Node, src []byte) string {
+	return strings.TrimSpace(inlineTextImages(n, src, nil, 0))
+}
+
+// inlineTextImages returns n's text and appends its images to imgs.
+func inlineTextImages(n ast.Node, src []byte, imgs *[]Block, line int) string {
+	var b strings.Builder
+	var walk func(n ast.Node)
+	walk = func(n ast.Node) {
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			switch c := c.(type) {
+			case *ast.Text:
+				b.Write(c.Segment.Value(src))
+				if c.SoftLineBreak() || c.HardLineBreak() {
+					b.WriteByte('\n')
+				}
+			case *ast.String:
+				b.Write(c.Value)
+			case *ast.Image:
+				if imgs != nil {
+					*imgs = append(*imgs, Block{Kind: Image, Src: path.Clean(string(c.Destination)), Text: plainText(c, src), Level: line})
+				}
+			case *ast.AutoLink:
+				b.Write(c.URL(src))
+			case *ast.RawHTML:
+			default:
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return joinLines(b.String())
+}
+
+func plainText(n ast.Node, src []byte) string {
+	var b strings.Builder
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if t, ok := c.(*ast.Text); ok && entering {
+			b.Write(t.Segment.Value(src))
+		}
+		return ast.WalkContinue, nil
+	})
+	return b.String()
+}
+
+// joinLines undoes the clerk's line wrapping: Chinese joins without a
+// space, Latin words keep one.
+func joinLines(s string) string {
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	var b strings.Builder
+	for i, l := range lines {
+		l = strings.TrimSpace(l)
+		if i > 0 && b.Len() > 0 && l != "" {
+			prev, _ := utf8.DecodeLastRuneInString(b.String())
+			next, _ := utf8.DecodeRuneInString(l)
+			if !isWide(prev) && !isWide(next) {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(l)
+	}
+	return b.String()
+}
+
+func isWide(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.In(r, unicode.Punct) && r > 0x2000
+}
+
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= 20 {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:20]) + "…"
+}

@@ -1,0 +1,123 @@
+package content_test
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/sunboard/sunboard/content"
+	"github.com/sunboard/sunboard/content/sample"
+)
+
+func TestLoadSample(t *testing.T) {
+	v, err := content.Load(sample.Village())
+	if err != nil {
+		t.Fatalf("sample does not load: %v", err)
+	}
+	if v.ID != "370783-101-001" || v.Name != "东升村" || v.Township != "370783-101" {
+		t.Errorf("village = %q %q %q", v.ID, v.Name, v.Township)
+	}
+	byID := map[string]*content.Item{}
+	for _, it := range v.Items {
+		byID[it.ID] = it
+	}
+	fin := byID["2026-10-finance"]
+	if fin == nil || fin.Table == nil {
+		t.Fatalf("finance item or its table missing: %+v", fin)
+	}
+	if got := len(fin.Table.Rows); got != 26 {
+		t.Errorf("finance rows = %d, want 26 (25 + 合计)", got)
+	}
+	if fin.Table.TotalRow != 25 || !fin.Table.Amount[3] || !fin.Table.Amount[4] || fin.Table.Amount[2] {
+		t.Errorf("total row %d, amount cols %v", fin.Table.TotalRow, fin.Table.Amount)
+	}
+	if fin.Table.Voucher[6] != "photos/receipt-1012.jpg" {
+		t.Errorf("voucher of row 7 = %q", fin.Table.Voucher[6])
+	}
+	var img *content.Block
+	for i := range fin.Body {
+		if fin.Body[i].Kind == content.Image {
+			img = &fin.Body[i]
+		}
+	}
+	if img == nil || img.Src != "photos/receipt-1012.jpg" || !strings.Contains(img.Text, "收据") {
+		t.Errorf("photo block = %+v", img)
+	}
+	if byID["2026-11-cold-wave"].Priority != content.Urgent {
+		t.Error("cold wave notice is not urgent")
+	}
+	if m := byID["2026-11-party-meeting"]; m.Major() != "党务公开" || m.Minor() != "组织建设" {
+		t.Errorf("category split %q %q", m.Major(), m.Minor())
+	}
+}
+
+const villageTOML = "id = \"370783-101-001\"\nname = \"东升村\"\n"
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string // substring of the error
+	}{
+		{"no village.toml", map[string]string{"a.md": "x"}, "village.toml: cannot read"},
+		{"bad village id", map[string]string{"village.toml": "id = \"12\"\nname=\"x\""}, "village.toml: id: \"12\" is not a village id"},
+		{"no front matter", map[string]string{"village.toml": villageTOML, "a.md": "hello"}, "a.md:1: missing front matter"},
+		{"bad date", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: t\ncategory: 村务公开\npublish: 2026-13-01\nuntil: 2026-12-01\n---\nx"}, "a.md:4: publish: \"2026-13-01\" is not a date"},
+		{"until before publish", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: t\ncategory: 村务公开\npublish: 2026-12-01\nuntil: 2026-11-01\n---\nx"}, "a.md:5: until: 2026-11-01 is before publish"},
+		{"unknown key", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: t\ncolour: red\n---\nx"}, "field colour not found"},
+		{"ID card in body", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\n---\n张三 身份证 11010519491231002X"}, "ID card number"},
+		{"phone in table", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\ntable: t.csv\n---\n",
+			"t.csv": "户主,电话,金额\n张三,13812345678,100\n"}, "t.csv:2: 电话: contains a mobile phone number"},
+		{"bad total", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\ntable: t.csv\n---\n",
+			"t.csv": "摘要,收入（元）\na,100\nb,\"1,200.5\"\n合计,1300\n"}, "t.csv:4: 收入（元）: 合计 1,300.00 does not equal the sum of the rows 1,300.50"},
+		{"bad amount", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\ntable: t.csv\n---\n",
+			"t.csv": "摘要,支出（元）\na,12.345\n"}, "t.csv:2: 支出（元）: \"12.345\" is not an amount"},
+		{"missing photo", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\n---\n\n![收据](photos/none.jpg)\n"}, "a.md:8: photo \"photos/none.jpg\""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for k, v := range tt.files {
+				fsys[k] = &fstest.MapFile{Data: []byte(v)}
+			}
+			_, err := content.Load(fsys)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestFormatAmount(t *testing.T) {
+	for in, want := range map[string]string{
+		"1234.5": "1,234.50", "0": "0.00", "-300": "-300.00", "1234567.891": "1234567.891",
+		"100": "100.00", "206002.48": "206,002.48", "摘要": "摘要",
+	} {
+		if got := content.FormatAmount(in); got != want {
+			t.Errorf("FormatAmount(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	f.Add("---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\ntable: t.csv\n---\n# 标题\n正文\n- 一\n![a](p.png)", "摘要,收入（元）\na,100\n合计,100\n")
+	f.Fuzz(func(t *testing.T, md, csv string) {
+		fsys := fstest.MapFS{
+			"village.toml": {Data: []byte(villageTOML)},
+			"a.md":         {Data: []byte(md)},
+			"t.csv":        {Data: []byte(csv)},
+		}
+		v, err := content.Load(fsys)
+		if err == nil && (v == nil || len(v.Items) != 1) {
+			t.Fatalf("no error but village %+v", v)
+		}
+	})
+}
