@@ -294,3 +294,27 @@ func checkImage(fsys fs.FS, src string) error {
 	}
 	return nil
 }
+
+// ReadAll reads every file of a folder as relpath → bytes, the form
+// sunpub signs. Hidden files (.DS_Store, editor backups) are left out.
+func ReadAll(fsys fs.FS) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		b, err := fs.ReadFile(fsys, p)
+		out[p] = b
+		return err
+	})
+	return out, err
+}

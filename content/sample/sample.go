@@ -6,6 +6,8 @@ package sample
 import (
 	"embed"
 	"io/fs"
+
+	"github.com/sunboard/sunboard/content"
 )
 
 //go:embed village
@@ -22,19 +24,5 @@ func Village() fs.FS {
 
 // Files returns the folder as relpath → bytes, the form sunpub publishes.
 func Files() (map[string][]byte, error) {
-	return ReadAll(Village())
-}
-
-// ReadAll reads every regular file of a folder.
-func ReadAll(fsys fs.FS) (map[string][]byte, error) {
-	out := map[string][]byte{}
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(fsys, p)
-		out[p] = b
-		return err
-	})
-	return out, err
+	return content.ReadAll(Village())
 }

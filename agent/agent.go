@@ -1,0 +1,310 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sunboard/sunboard/content"
+	"github.com/sunboard/sunboard/display/sim"
+	"github.com/sunboard/sunboard/feed"
+	"github.com/sunboard/sunboard/player"
+	"github.com/sunboard/sunboard/render"
+)
+
+// Agent is one village agent: its feed, the content it shows and its
+// displays.
+type Agent struct {
+	cfg  *Config
+	feed *feed.Feed
+	now  func() time.Time
+
+	mu       sync.Mutex
+	shown    player.Content // the last version that loaded cleanly
+	hasShown bool
+	lastSync time.Time
+	syncErr  string
+}
+
+// Open opens the agent's state. It never touches the network.
+func Open(cfg *Config, now func() time.Time) (*Agent, error) {
+	if now == nil {
+		now = time.Now
+	}
+	if err := os.MkdirAll(cfg.State, 0o700); err != nil {
+		return nil, fmt.Errorf("state dir %q: %w", cfg.State, err)
+	}
+	f, err := feed.Open(feed.Opts{URL: cfg.Feed, Root: cfg.Root, State: filepath.Join(cfg.State, "feed"), Village: cfg.Village})
+	if err != nil {
+		return nil, fmt.Errorf("open feed state: %w", err)
+	}
+	for _, w := range f.Warnings() {
+		log.Printf("feed: %s", w)
+	}
+	a := &Agent{cfg: cfg, feed: f, now: now}
+	if err := a.load(); err != nil {
+		log.Printf("stored content: %v", err)
+	}
+	return a, nil
+}
+
+// load parses the feed's current version and, if it is valid, makes it
+// the content shown. Invalid content (e.g. personal data a buggy sunpub let
+// through) is refused and the previous content stays.
+func (a *Agent) load() error {
+	ver, ok := a.feed.Current()
+	if !ok {
+		return nil
+	}
+	a.mu.Lock()
+	same := a.hasShown && a.shown.Version == ver.Number
+	a.mu.Unlock()
+	if same {
+		return nil
+	}
+	v, err := content.Load(ver.FS)
+	if err != nil {
+		return fmt.Errorf("version %d refused, keeping the previous content:\n%w", ver.Number, err)
+	}
+	if v.ID != a.cfg.Village {
+		return fmt.Errorf("version %d is for village %s, not %s: refused", ver.Number, v.ID, a.cfg.Village)
+	}
+	a.mu.Lock()
+	a.shown, a.hasShown = player.Content{Village: v, Version: ver.Number}, true
+	a.mu.Unlock()
+	return nil
+}
+
+// Content is the player's source.
+func (a *Agent) Content() (player.Content, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.shown, a.hasShown
+}
+
+// Sync runs one sync and loads what it brought. It fails when no verified
+// content is available afterwards, or when this sync failed.
+func (a *Agent) Sync(ctx context.Context) error {
+	_, err := a.feed.Sync(ctx)
+	lerr := a.load()
+	a.mu.Lock()
+	a.lastSync = a.now()
+	a.syncErr = ""
+	if err != nil {
+		a.syncErr = err.Error()
+	} else if lerr != nil {
+		a.syncErr = lerr.Error()
+	}
+	a.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", a.cfg.Feed, err)
+	}
+	if lerr != nil {
+		return lerr
+	}
+	if _, ok := a.Content(); !ok {
+		return errors.New("no verified content for this village yet")
+	}
+	return nil
+}
+
+type output struct {
+	player.Output
+	sim *sim.Dev
+}
+
+func (a *Agent) outputs() ([]output, error) {
+	var outs []output
+	for _, d := range a.cfg.Display {
+		prof, err := render.ParseProfile(d.Profile, d.Size)
+		if err != nil {
+			return nil, fmt.Errorf("display %s: %w", d.Name, err)
+		}
+		r, err := render.New(prof)
+		if err != nil {
+			return nil, fmt.Errorf("display %s: %w", d.Name, err)
+		}
+		o := output{Output: player.Output{Name: d.Name, Renderer: r, FPS: d.FPS}}
+		switch d.Kind {
+		case "sim":
+			dev, err := sim.New(d.Name, &sim.Opts{Width: prof.Width, Height: prof.Height, LED: prof.Kind != render.TV})
+			if err != nil {
+				return nil, fmt.Errorf("display %s: %w", d.Name, err)
+			}
+			o.Dev, o.sim = dev, dev
+			if o.FPS == 0 && prof.Kind == render.TV {
+				o.FPS = 25 // PAL
+			}
+		default:
+			return nil, fmt.Errorf("display %s: kind %q not supported", d.Name, d.Kind)
+		}
+		outs = append(outs, o)
+	}
+	return outs, nil
+}
+
+// RunOpts are hooks for Run.
+type RunOpts struct {
+	// Ready is called with the preview URL once it listens.
+	Ready func(previewURL string)
+	// Now overrides the player's clock (the demo uses it); nil is time.Now.
+	Now func() time.Time
+}
+
+// Run syncs in a loop, plays, and serves the local preview until ctx ends.
+func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
+	outs, err := a.outputs()
+	if err != nil {
+		return err
+	}
+	var pouts []player.Output
+	var sims []*sim.Dev
+	for _, o := range outs {
+		pouts = append(pouts, o.Output)
+		if o.sim != nil {
+			sims = append(sims, o.sim)
+		}
+	}
+	pl := player.New(a.Content, opts.Now, pouts...)
+
+	preview := sim.NewPreview(sims...)
+	preview.SetStatus(func() any { return a.status(pl) })
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("preview listen %s: %w", a.cfg.Listen, err)
+	}
+	srv := &http.Server{Handler: preview, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Printf("preview: %v", err)
+		}
+	}()
+	if opts.Ready != nil {
+		opts.Ready("http://" + ln.Addr().String() + "/")
+	}
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.syncLoop(ctx) }()
+	go func() { defer wg.Done(); _ = pl.Run(ctx) }()
+	wg.Wait()
+	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return nil
+}
+
+func (a *Agent) syncLoop(ctx context.Context) {
+	for {
+		if err := a.Sync(ctx); err != nil && ctx.Err() == nil {
+			log.Printf("%v", err)
+		}
+		// Full jitter around the poll interval: a county-wide power cut
+		// must not make every board poll in the same second.
+		wait := a.cfg.Poll.Duration/2 + rand.N(a.cfg.Poll.Duration)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (a *Agent) status(pl *player.Player) any {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	st := map[string]any{
+		"村庄":   a.cfg.Village,
+		"内容版本": a.shown.Version,
+		"上次同步": a.lastSync.In(content.ChinaTime).Format("2006-01-02 15:04:05"),
+	}
+	if a.hasShown {
+		st["村庄"] = a.cfg.Village + " " + a.shown.Village.Name
+	}
+	if a.syncErr != "" {
+		st["同步状态"] = "失败，继续显示上次验证的内容：" + a.syncErr
+	} else {
+		st["同步状态"] = "正常"
+	}
+	var now []string
+	for _, s := range pl.Showing() {
+		now = append(now, fmt.Sprintf("%s：%s（%d/%d），下一项 %s", s.Display, orIdle(s.Item), s.Page, s.Pages, orIdle(s.Next)))
+	}
+	st["正在显示"] = strings.Join(now, "；")
+	return st
+}
+
+func orIdle(item string) string {
+	if item == "" {
+		return "待机画面"
+	}
+	return item
+}
+
+// Render writes every page each display shows at t as
+// OUT/<display>/<NNN>-<item>.png, in play order, from stored content only.
+func (a *Agent) Render(outDir string, t time.Time) error {
+	c, ok := a.Content()
+	if !ok {
+		return errors.New("no verified content in the state dir: run `sunboard sync` first")
+	}
+	for _, d := range a.cfg.Display {
+		prof, err := render.ParseProfile(d.Profile, d.Size)
+		if err != nil {
+			return fmt.Errorf("display %s: %w", d.Name, err)
+		}
+		r, err := render.New(prof)
+		if err != nil {
+			return fmt.Errorf("display %s: %w", d.Name, err)
+		}
+		pages, err := player.Playlist(r, c.Village, t)
+		if err != nil {
+			return fmt.Errorf("display %s: %w", d.Name, err)
+		}
+		dir := filepath.Join(outDir, d.Name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		for i, p := range pages {
+			p.SetClock(func() time.Time { return t })
+			name := p.Item
+			if name == "" {
+				name = "idle"
+			}
+			path := filepath.Join(dir, fmt.Sprintf("%03d-%s.png", i+1, name))
+			img := p.Image
+			if prof.Kind == render.TV {
+				// A TV page is one screen: write what it shows, clock included.
+				img = image.NewRGBA(image.Rect(0, 0, prof.Width, prof.Height))
+				p.Frame(img, 0)
+			}
+			if err := writePNG(path, img); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func writePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}

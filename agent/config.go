@@ -1,0 +1,142 @@
+// Package agent wires the village agent together: config, the sync loop
+// (feed), the player and its displays, the local preview page. cmd/sunboard
+// only parses flags and calls it.
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/sunboard/sunboard/content"
+
+	"github.com/sunboard/sunboard/render"
+)
+
+// Config is the agent's TOML file.
+type Config struct {
+	Village string `toml:"village"` // "370783-101-001"
+	Feed    string `toml:"feed"`    // base URL of the signed repository
+	Root    string `toml:"root"`    // pinned trusted root.json
+	State   string `toml:"state"`   // verified content, logs, keys
+	// Listen is the local preview/status page; it stays on loopback unless
+	// set otherwise, since it shows the board to whoever can reach it.
+	Listen string `toml:"listen"`
+	// Poll is the interval between syncs ("60s"); each wait is jittered so
+	// a county's boards do not poll in step.
+	Poll    duration        `toml:"poll"`
+	Display []DisplayConfig `toml:"display"`
+}
+
+// DisplayConfig is one [[display]] table.
+type DisplayConfig struct {
+	Name    string `toml:"name"`
+	Kind    string `toml:"kind"`    // sim | spi | ws281x
+	Size    string `toml:"size"`    // "128x64"
+	Profile string `toml:"profile"` // led-mono | led-rgb | tv
+	FPS     int    `toml:"fps"`
+}
+
+type duration struct{ time.Duration }
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 60s or 5m", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+var (
+	villagePattern = regexp.MustCompile(`^[0-9]{6}-[0-9]{3}-[0-9]{3}$`)
+	namePattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+)
+
+// LoadConfig reads and checks the config file, naming the key at fault.
+func LoadConfig(path string) (*Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return ParseConfig(path, raw)
+}
+
+// ParseConfig parses config text; name is used in error messages.
+func ParseConfig(name string, raw []byte) (*Config, error) {
+	var c Config
+	md, err := toml.Decode(string(raw), &c)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return nil, fmt.Errorf("%s:%d: %s", name, perr.Position.Line, perr.Message)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	for _, k := range md.Undecoded() {
+		return nil, fmt.Errorf("%s: unknown key %q", name, k.String())
+	}
+	bad := func(key, format string, args ...any) error {
+		return fmt.Errorf("%s: %s: %s", name, key, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case !villagePattern.MatchString(c.Village):
+		return nil, bad("village", "%q is not a village id like 370783-101-001", c.Village)
+	case c.Feed == "":
+		return nil, bad("feed", "missing (the URL `sunpub serve` publishes at)")
+	case c.Root == "":
+		return nil, bad("root", "missing (the pinned root.json from the county)")
+	case c.State == "":
+		return nil, bad("state", "missing (a directory on the SD card, e.g. /var/lib/sunboard)")
+	}
+	if c.Feed[len(c.Feed)-1] != '/' {
+		c.Feed += "/"
+	}
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8401"
+	}
+	if c.Poll.Duration == 0 {
+		c.Poll.Duration = time.Minute
+	}
+	if len(c.Display) == 0 {
+		return nil, bad("display", "no [[display]] configured")
+	}
+	seen := map[string]bool{}
+	for i, d := range c.Display {
+		key := fmt.Sprintf("display[%d]", i)
+		if !namePattern.MatchString(d.Name) || seen[d.Name] {
+			return nil, bad(key+".name", "%q must be unique, letters/digits/-/_", d.Name)
+		}
+		seen[d.Name] = true
+		switch d.Kind {
+		case "sim":
+		default:
+			return nil, bad(key+".kind", "%q: this build drives sim displays (spi, ws281x, fbdev, drm come with the display drivers)", d.Kind)
+		}
+		if _, err := render.ParseProfile(d.Profile, d.Size); err != nil {
+			return nil, bad(key, "%v", err)
+		}
+	}
+	return &c, nil
+}
+
+// ParseTime reads a --at flag: RFC 3339, or a China wall time
+// "2006-01-02T15:04" / "2006-01-02"; "" is now.
+func ParseTime(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return now, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, content.ChinaTime); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--at %q: want 2026-11-22T09:30 (China time) or RFC 3339", s)
+}

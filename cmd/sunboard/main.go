@@ -1,0 +1,72 @@
+// Command sunboard is the village agent: it syncs signed disclosure content
+// from the county and shows it on the village's LED boards and TV.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/sunboard/sunboard/agent"
+)
+
+const usage = `usage:
+  sunboard sync   --config FILE                    one sync, then exit (0: verified content in the store)
+  sunboard run    --config FILE                    the agent: sync loop, player, displays
+  sunboard render --config FILE --out DIR [--at T] every page each display shows at T, as PNG
+  sunboard demo   [--listen ADDR]                  the sample village on a simulated LED board and TV`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cmd := os.Args[1]
+	fl := flag.NewFlagSet("sunboard "+cmd, flag.ExitOnError)
+	config := fl.String("config", "/etc/sunboard/sunboard.toml", "agent config file")
+	out := fl.String("out", "", "output directory (render)")
+	at := fl.String("at", "", "time to render, RFC 3339 or 2006-01-02T15:04 China time (render; default now)")
+	listen := fl.String("listen", "", "preview address (demo)")
+	_ = fl.Parse(os.Args[2:])
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cmd, *config, *out, *at, *listen); err != nil {
+		fmt.Fprintf(os.Stderr, "sunboard %s: %v\n", cmd, err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cmd, config, out, at, listen string) error {
+	if cmd == "demo" {
+		return agent.Demo(ctx, agent.DemoOpts{Listen: listen, Out: os.Stdout})
+	}
+	cfg, err := agent.LoadConfig(config)
+	if err != nil {
+		return err
+	}
+	a, err := agent.Open(cfg, nil)
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "sync":
+		return a.Sync(ctx)
+	case "run":
+		return a.Run(ctx, agent.RunOpts{Ready: func(url string) { fmt.Println("preview:", url) }})
+	case "render":
+		if out == "" {
+			return fmt.Errorf("--out DIR is required")
+		}
+		t, err := agent.ParseTime(at, time.Now())
+		if err != nil {
+			return err
+		}
+		return a.Render(out, t)
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}

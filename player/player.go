@@ -1,0 +1,184 @@
+package player
+
+import (
+	"context"
+	"image"
+	"log"
+	"sync"
+	"time"
+
+	"periph.io/x/conn/v3/display"
+
+	"github.com/sunboard/sunboard/content"
+	"github.com/sunboard/sunboard/render"
+)
+
+// Content is one verified version of the village's content.
+type Content struct {
+	Village *content.Village
+	Version int64
+}
+
+// Source returns the content to show now; ok is false before the first
+// verified sync.
+type Source func() (c Content, ok bool)
+
+// Output is one display with the renderer for its profile.
+type Output struct {
+	Name     string
+	Dev      display.Drawer
+	Renderer *render.Renderer
+	FPS      int // frames per second; 0 → 30
+}
+
+// Showing is what one display shows right now, for the status page.
+type Showing struct {
+	Display string    `json:"display"`
+	Item    string    `json:"item"`
+	Page    int       `json:"page"`  // 1-based within the playlist
+	Pages   int       `json:"pages"` // playlist length
+	Next    string    `json:"next"`
+	Since   time.Time `json:"since"`
+	Version int64     `json:"version"`
+	Errors  int       `json:"errors"` // draw errors since start
+}
+
+// Player drives every output from one content source.
+type Player struct {
+	src  Source
+	now  func() time.Time
+	outs []Output
+
+	mu      sync.Mutex
+	showing map[string]Showing
+}
+
+// New returns a player; now nil means time.Now.
+func New(src Source, now func() time.Time, outs ...Output) *Player {
+	if now == nil {
+		now = time.Now
+	}
+	return &Player{src: src, now: now, outs: outs, showing: map[string]Showing{}}
+}
+
+// Showing reports what each display shows, in output order.
+func (p *Player) Showing() []Showing {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]Showing, 0, len(p.outs))
+	for _, o := range p.outs {
+		out = append(out, p.showing[o.Name])
+	}
+	return out
+}
+
+// Run plays until ctx ends, then halts every display (LEDs dark).
+func (p *Player) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, o := range p.outs {
+		wg.Add(1)
+		go func(o Output) {
+			defer wg.Done()
+			p.play(ctx, o)
+			if err := o.Dev.Halt(); err != nil {
+				log.Printf("display %s: halt: %v", o.Name, err)
+			}
+		}(o)
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// placeholder is shown before the first verified sync: the idle page of a
+// village with no name yet.
+var placeholder = &content.Village{Name: "阳光村务"}
+
+func (p *Player) play(ctx context.Context, o Output) {
+	fps := o.FPS
+	if fps <= 0 {
+		fps = 30
+	}
+	tick := time.NewTicker(time.Second / time.Duration(fps))
+	defer tick.Stop()
+	buf := image.NewRGBA(o.Dev.Bounds())
+	var (
+		pages    []*render.Page
+		idx      int
+		version  int64 = -1
+		day      string
+		drawErrs int
+	)
+	for ctx.Err() == nil {
+		c, ok := p.src()
+		if !ok {
+			c = Content{Village: placeholder, Version: 0}
+		}
+		today := p.now().In(content.ChinaTime).Format("2006-01-02")
+		if c.Version != version || today != day || idx >= len(pages) {
+			np, err := Playlist(o.Renderer, c.Village, p.now())
+			if err != nil {
+				log.Printf("display %s: lay out version %d: %v", o.Name, c.Version, err)
+				if pages == nil {
+					np = []*render.Page{o.Renderer.Idle(c.Village, p.now())}
+				} else {
+					np = pages // keep what it shows rather than go dark
+				}
+			}
+			if c.Version != version || today != day {
+				idx = 0
+			}
+			idx %= len(np)
+			pages = np
+			version, day = c.Version, today
+		}
+		page := pages[idx]
+		page.SetClock(p.now)
+		start := p.now()
+		next := pages[(idx+1)%len(pages)].Item
+		p.setShowing(Showing{Display: o.Name, Item: page.Item, Page: idx + 1, Pages: len(pages),
+			Next: next, Since: start, Version: version, Errors: drawErrs})
+		if !p.show(ctx, o, tick, buf, page, start, version, &drawErrs) {
+			// New content with an urgent item: start the playlist over.
+			pages = nil
+			continue
+		}
+		idx++
+	}
+}
+
+// show plays one page to its end. It returns false when new content
+// arrived that must pre-empt the loop (an urgent notice).
+func (p *Player) show(ctx context.Context, o Output, tick *time.Ticker, buf *image.RGBA, page *render.Page, start time.Time, version int64, drawErrs *int) bool {
+	for {
+		t := p.now().Sub(start)
+		if t >= page.Duration() {
+			return true
+		}
+		page.Frame(buf, t)
+		if err := o.Dev.Draw(buf.Bounds(), buf, buf.Bounds().Min); err != nil {
+			*drawErrs++
+			if *drawErrs%100 == 1 {
+				log.Printf("display %s: draw: %v", o.Name, err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return true
+		case <-tick.C:
+		}
+		if c, ok := p.src(); ok && c.Version != version && hasUrgent(c.Village, p.now()) {
+			return false
+		}
+	}
+}
+
+func hasUrgent(v *content.Village, t time.Time) bool {
+	due := Due(v, t)
+	return len(due) > 0 && due[0].Priority == content.Urgent
+}
+
+func (p *Player) setShowing(s Showing) {
+	p.mu.Lock()
+	p.showing[s.Display] = s
+	p.mu.Unlock()
+}

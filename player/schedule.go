@@ -1,0 +1,67 @@
+// Package player decides what each display shows and when: the items
+// inside their 公示期, in play order, urgent notices first, and it drives
+// each display frame by frame with pages from render.
+package player
+
+import (
+	"sort"
+	"time"
+
+	"github.com/sunboard/sunboard/content"
+	"github.com/sunboard/sunboard/render"
+)
+
+// majorOrder is the order villagers know from the three boards
+// (党务、村务、财务公开栏).
+var majorOrder = map[string]int{"党务公开": 0, "村务公开": 1, "财务公开": 2}
+
+// Due returns the items shown at t, in play order: urgent first, then by
+// 党务/村务/财务, then newest first, then by id so the order is stable.
+func Due(v *content.Village, t time.Time) []*content.Item {
+	if v == nil {
+		return nil
+	}
+	var due []*content.Item
+	for _, it := range v.Items {
+		if it.ActiveAt(t) {
+			due = append(due, it)
+		}
+	}
+	rank := func(it *content.Item) int {
+		if r, ok := majorOrder[it.Major()]; ok {
+			return r
+		}
+		return len(majorOrder)
+	}
+	sort.SliceStable(due, func(i, j int) bool {
+		a, b := due[i], due[j]
+		if a.Priority != b.Priority {
+			return a.Priority > b.Priority
+		}
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra < rb
+		}
+		if !a.Publish.Equal(b.Publish) {
+			return a.Publish.After(b.Publish)
+		}
+		return a.ID < b.ID
+	})
+	return due
+}
+
+// Playlist lays out every page a display shows at t, in play order; when
+// nothing is due it is the idle page alone.
+func Playlist(r *render.Renderer, v *content.Village, t time.Time) ([]*render.Page, error) {
+	var pages []*render.Page
+	for _, it := range Due(v, t) {
+		ps, err := r.Item(v, it)
+		if err != nil {
+			return nil, err
+		}
+		pages = append(pages, ps...)
+	}
+	if len(pages) == 0 {
+		pages = append(pages, r.Idle(v, t))
+	}
+	return pages, nil
+}
