@@ -1,0 +1,46 @@
+# sunboard — see README.md. Every target works on a fresh Debian machine
+# with Go; `make test` needs Chromium (.ci/run installs it).
+GO          ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BIN         := bin
+PKGS        := ./...
+LDFLAGS     := -s -w
+
+.PHONY: all build test vet staticcheck bench demo cross fmt clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+demo:
+	$(GO) run ./cmd/sunboard demo
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet $(PKGS)
+	$(GO) vet -tags ws281x ./display/...
+
+staticcheck:
+	$(GO) run $(STATICCHECK) $(PKGS)
+
+# The browser test (agent.TestPreviewInChromium, display/sim) runs inside
+# `go test`; with CI set a missing Chromium fails instead of skipping.
+test: vet staticcheck
+	$(GO) test -race -timeout 15m $(PKGS)
+
+# Go benchmarks only: never timed assertions in `make test`.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./agent/ ./render/ ./fonts/ ./display/... ./feed/...
+
+cross:
+	GOOS=linux GOARCH=arm GOARM=6 CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-armv6/ ./cmd/...
+	GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-armv7/ ./cmd/...
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-arm64/ ./cmd/...
+	@ls -l $(BIN)/linux-*/
+
+clean:
+	rm -rf $(BIN)
