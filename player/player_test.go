@@ -1,0 +1,139 @@
+package player
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"image/draw"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sunboard/sunboard/content"
+	"github.com/sunboard/sunboard/render"
+)
+
+func day(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02", s, content.ChinaTime)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func item(id, cat, from, until string, p content.Priority) *content.Item {
+	return &content.Item{ID: id, Title: id, Category: cat, Publish: day(from), Until: day(until), Priority: p,
+		Body: []content.Block{{Kind: content.Paragraph, Text: "本村公开内容。"}}}
+}
+
+func ids(items []*content.Item) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.ID)
+	}
+	return out
+}
+
+func TestDue(t *testing.T) {
+	v := &content.Village{ID: "370783-101-001", Name: "东升村", Items: []*content.Item{
+		item("fin", "财务公开/收支情况", "2026-11-05", "2026-12-04", content.Normal),
+		item("old", "村务公开/通告栏", "2026-10-01", "2026-10-31", content.Normal),
+		item("party", "党务公开/组织建设", "2026-11-15", "2026-12-15", content.Normal),
+		item("party2", "党务公开/组织建设", "2026-11-20", "2026-12-15", content.Normal),
+		item("urgent", "村务公开/通告栏", "2026-11-20", "2026-11-30", content.Urgent),
+		item("village", "村务公开/村民会议及实施", "2026-11-10", "2026-12-10", content.Normal),
+		item("other", "其他", "2026-11-01", "2026-12-10", content.Normal),
+	}}
+	tests := []struct {
+		at   time.Time
+		want []string
+	}{
+		{day("2026-11-22").Add(9 * time.Hour), []string{"urgent", "party2", "party", "village", "fin", "other"}},
+		// Until is inclusive: the whole last day, China time.
+		{day("2026-10-31").Add(23*time.Hour + 59*time.Minute), []string{"old"}},
+		{day("2026-11-01"), []string{"other"}},
+		{day("2026-12-16"), nil},
+		// 2026-11-04 23:30 UTC is already 11-05 in China.
+		{time.Date(2026, 11, 4, 23, 30, 0, 0, time.UTC), []string{"fin", "other"}},
+	}
+	for _, tt := range tests {
+		got := ids(Due(v, tt.at))
+		if len(got) != len(tt.want) {
+			t.Errorf("Due(%v) = %v, want %v", tt.at, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("Due(%v) = %v, want %v", tt.at, got, tt.want)
+				break
+			}
+		}
+	}
+}
+
+// fakeDrawer records frames like a display would.
+type fakeDrawer struct {
+	mu     sync.Mutex
+	img    *image.RGBA
+	frames atomic.Int64
+	halted atomic.Bool
+}
+
+func (f *fakeDrawer) String() string          { return "fake" }
+func (f *fakeDrawer) ColorModel() color.Model { return color.RGBAModel }
+func (f *fakeDrawer) Bounds() image.Rectangle { return f.img.Rect }
+func (f *fakeDrawer) Halt() error             { f.halted.Store(true); return nil }
+func (f *fakeDrawer) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
+	f.mu.Lock()
+	draw.Draw(f.img, r, src, sp, draw.Src)
+	f.mu.Unlock()
+	f.frames.Add(1)
+	return nil
+}
+
+func TestUrgentPreemptsWithinASecond(t *testing.T) {
+	prof, _ := render.ParseProfile("led-rgb", "64x32")
+	r, err := render.New(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Now().Add(time.Until(day("2026-11-22").Add(10 * time.Hour))) }
+	normal := &content.Village{ID: "370783-101-001", Name: "东升村", Items: []*content.Item{
+		item("fin", "财务公开/收支情况", "2026-11-05", "2026-12-04", content.Normal)}}
+	withUrgent := &content.Village{ID: normal.ID, Name: normal.Name, Items: append([]*content.Item{
+		item("flood", "村务公开/通告栏", "2026-11-20", "2026-11-30", content.Urgent)}, normal.Items...)}
+	var cur atomic.Pointer[Content]
+	cur.Store(&Content{Village: normal, Version: 1})
+	src := func() (Content, bool) { return *cur.Load(), true }
+	dev := &fakeDrawer{img: image.NewRGBA(image.Rect(0, 0, 64, 32))}
+	p := New(src, now, Output{Name: "square", Dev: dev, Renderer: r, FPS: 50})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+
+	waitFor(t, "first item", func() bool { return p.Showing()[0].Item == "fin" })
+	cur.Store(&Content{Village: withUrgent, Version: 2})
+	start := time.Now()
+	waitFor(t, "urgent notice", func() bool { return p.Showing()[0].Item == "flood" })
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("urgent notice took %v to pre-empt, want < 1s", d)
+	}
+	waitFor(t, "frames of the urgent notice", func() bool { return dev.frames.Load() >= 10 })
+	cancel()
+	<-done
+	if !dev.halted.Load() {
+		t.Error("display not halted when the player stopped")
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
