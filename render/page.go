@@ -1,0 +1,109 @@
+package render
+
+import (
+	"image"
+	"image/draw"
+	"time"
+
+	"github.com/sunboard/sunboard/content"
+)
+
+// Page is one laid-out page and how it moves on screen.
+type Page struct {
+	Item  string      // content item ID ("" for idle)
+	Image *image.RGBA // LED: board width x content height (scrolled); TV: one screen
+
+	view             int // viewport height: the board's height
+	pauseTop, scroll time.Duration
+	pauseBottom      time.Duration
+	// stickyY/stickyH: rows of Image (a table header) that stay pinned at the
+	// top once scrolled past, like CSS position: sticky.
+	stickyY, stickyH int
+
+	// photos are the rectangles of Image holding photos: the only pixels of
+	// an LED page allowed outside its palette.
+	photos []image.Rectangle
+
+	clockAt image.Point // top-left of HH:MM; clock == nil when no clock
+	clock   *clockFont
+	now     func() time.Time
+}
+
+// Duration is how long the page stays on screen: reading time from the
+// amount of text (a 70-year-old reads ~150 hanzi/min at a distance), for LED
+// including the scroll (pause at top, ~1 line per 1.5 s, pause at bottom).
+func (p *Page) Duration() time.Duration { return p.pauseTop + p.scroll + p.pauseBottom }
+
+// SetClock sets where the TV clock reads the time; the default is time.Now.
+// The clock shows China time whatever the board's TZ.
+func (p *Page) SetClock(now func() time.Time) { p.now = now }
+
+// scrollPx is how far the page scrolls.
+func (p *Page) scrollPx() int {
+	if d := p.Image.Rect.Dy() - p.view; d > 0 {
+		return d
+	}
+	return 0
+}
+
+// offset is the scroll position t after the page started, in whole pixels
+// so LED text moves in 1-px steps.
+func (p *Page) offset(t time.Duration) int {
+	n := p.scrollPx()
+	if n == 0 || t <= p.pauseTop {
+		return 0
+	}
+	t -= p.pauseTop
+	if t >= p.scroll {
+		return n
+	}
+	return int(int64(n) * int64(t) / int64(p.scroll))
+}
+
+// Frame draws into dst (the display's size, at dst.Bounds().Min) the frame
+// shown t after the page started. It does not allocate: rows are copied
+// with copy() and the clock is stamped from a pre-rendered atlas.
+func (p *Page) Frame(dst *image.RGBA, t time.Duration) {
+	b := dst.Rect
+	src := p.Image
+	w := min(b.Dx(), src.Rect.Dx())
+	off := p.offset(t)
+	for r := 0; r < b.Dy(); r++ {
+		sy := off + r
+		if p.stickyH > 0 && off > p.stickyY && r < p.stickyH {
+			sy = p.stickyY + r
+		}
+		do := dst.PixOffset(b.Min.X, b.Min.Y+r)
+		drow := dst.Pix[do : do+b.Dx()*4]
+		if sy >= src.Rect.Dy() {
+			clear(drow)
+			continue
+		}
+		so := src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+sy)
+		copy(drow, src.Pix[so:so+w*4])
+		clear(drow[w*4:])
+	}
+	if p.clock != nil {
+		now := time.Now
+		if p.now != nil {
+			now = p.now
+		}
+		p.clock.stamp(dst, b.Min.Add(p.clockAt), now().In(content.ChinaTime))
+	}
+}
+
+// clockFont is HH:MM glyphs pre-rendered on a transparent background, all
+// in cells of one width so the clock never jitters.
+type clockFont struct {
+	cells  *image.RGBA // 11 cells: 0-9 and ':'
+	cw, ch int
+}
+
+func (c *clockFont) stamp(dst *image.RGBA, at image.Point, now time.Time) {
+	h, m := now.Hour(), now.Minute()
+	idx := [5]int{h / 10, h % 10, 10, m / 10, m % 10}
+	for i, g := range idx {
+		r := image.Rect(0, 0, c.cw, c.ch).Add(at).Add(image.Pt(i*c.cw, 0))
+		draw.Draw(dst, r, c.cells, image.Pt(g*c.cw, 0), draw.Over)
+	}
+}

@@ -1,0 +1,163 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"io/fs"
+
+	"github.com/disintegration/imaging"
+	"github.com/sunboard/sunboard/content"
+)
+
+// photoKey names a decoded, fitted photo. Village ID rather than FS: an
+// fs.FS such as fstest.MapFS is not comparable.
+type photoKey struct {
+	village, src string
+	w, h         int
+}
+
+// maxPhotoCache bounds the fitted-photo cache; decoding a 12 MP JPEG costs
+// ~0.3 s on x86 and several times that on a Pi, so re-layouts must not.
+const maxPhotoCache = 64
+
+// loadPhoto decodes src from the village folder with its EXIF orientation
+// applied and fits it in w x h: nearest-neighbour by a whole factor when
+// enlarging (no blur on small scans), Catmull-Rom when shrinking. h == 0
+// means fit the width only (an LED strip pans tall receipts).
+func (r *Renderer) loadPhoto(v *content.Village, src string, w, h int) (*image.RGBA, error) {
+	key := photoKey{v.ID, src, w, h}
+	if img, ok := r.photos[key]; ok {
+		return img, nil
+	}
+	if v.FS == nil {
+		return nil, fmt.Errorf("photo %q: village %q has no FS", src, v.ID)
+	}
+	data, err := fs.ReadFile(v.FS, src)
+	if err != nil {
+		return nil, fmt.Errorf("read photo %q: %w", src, err)
+	}
+	im, err := imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
+	if err != nil {
+		return nil, fmt.Errorf("decode photo %q: %w", src, err)
+	}
+	sw, sh := im.Bounds().Dx(), im.Bounds().Dy()
+	if sw == 0 || sh == 0 {
+		return nil, fmt.Errorf("photo %q: empty image", src)
+	}
+	scale := float64(w) / float64(sw)
+	if h > 0 {
+		scale = min(scale, float64(h)/float64(sh))
+	}
+	var out image.Image
+	switch {
+	case scale >= 2:
+		k := int(scale)
+		out = imaging.Resize(im, sw*k, sh*k, imaging.NearestNeighbor)
+	case scale >= 1:
+		out = im
+	default:
+		nw, nh := max(1, int(float64(sw)*scale)), max(1, int(float64(sh)*scale))
+		out = imaging.Resize(im, nw, nh, imaging.CatmullRom)
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, out.Bounds().Dx(), out.Bounds().Dy()))
+	draw.Draw(rgba, rgba.Rect, image.NewUniform(r.th.bg), image.Point{}, draw.Src)
+	draw.Draw(rgba, rgba.Rect, out, out.Bounds().Min, draw.Over)
+	if r.p.Kind == LEDMono {
+		dither(rgba, r.th.text, r.th.bg)
+	}
+	if len(r.photos) >= maxPhotoCache {
+		clear(r.photos)
+	}
+	r.photos[key] = rgba
+	return rgba, nil
+}
+
+// dither reduces a photo to the board's one colour by Floyd–Steinberg on
+// luminance, so a mono board still shows a receipt's shapes.
+func dither(img *image.RGBA, on, off color.RGBA) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	lum := make([]float32, w*h)
+	for y := range h {
+		for x := range w {
+			o := img.PixOffset(x, y)
+			p := img.Pix[o : o+3]
+			lum[y*w+x] = 0.299*float32(p[0]) + 0.587*float32(p[1]) + 0.114*float32(p[2])
+		}
+	}
+	for y := range h {
+		for x := range w {
+			i := y*w + x
+			old := lum[i]
+			c, nv := off, float32(0)
+			if old >= 128 {
+				c, nv = on, 255
+			}
+			o := img.PixOffset(x, y)
+			img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = c.R, c.G, c.B, c.A
+			e := old - nv
+			if x+1 < w {
+				lum[i+1] += e * 7 / 16
+			}
+			if y+1 < h {
+				if x > 0 {
+					lum[i+w-1] += e * 3 / 16
+				}
+				lum[i+w] += e * 5 / 16
+				if x+1 < w {
+					lum[i+w+1] += e / 16
+				}
+			}
+		}
+	}
+}
+
+// photoBlock places one body photo with its caption below. On TV it is a
+// page of its own; on LED it takes the board width and the strip pans it.
+// A photo that cannot be read becomes a visible notice rather than failing
+// the item: the rest of the disclosure must still reach the board.
+func (r *Renderer) photoBlock(v *content.Village, b content.Block, x, w int, box image.Point) *block {
+	th := r.th
+	capF := r.px16
+	if !r.led() {
+		capF = r.body
+	}
+	caption := capF.wrap(b.Text, w)
+	if b.Text == "" {
+		caption = nil
+	}
+	capH := len(caption) * capF.lineH
+	gap := 2
+	ph := 0
+	if !r.led() {
+		gap = r.px(8)
+		ph = box.Y - capH - gap
+	}
+	img, err := r.loadPhoto(v, b.Src, w, max(ph, 0))
+	if err != nil {
+		msg := capF.wrap("（照片无法显示："+b.Src+"）", w)
+		lines := append(msg, caption...)
+		blk := &block{h: len(lines) * capF.lineH, own: !r.led()}
+		blk.draw = func(dst *image.RGBA, y int) {
+			for i, l := range lines {
+				capF.draw(dst, x, y+i*capF.lineH, l, th.text)
+			}
+		}
+		return blk
+	}
+	iw, ih := img.Rect.Dx(), img.Rect.Dy()
+	ix := x + (w-iw)/2
+	blk := &block{h: ih + gap + capH, own: !r.led(), photo: image.Rect(ix, 0, ix+iw, ih)}
+	for _, l := range caption {
+		blk.text += runeCount(l)
+	}
+	blk.draw = func(dst *image.RGBA, y int) {
+		draw.Draw(dst, image.Rect(ix, y, ix+iw, y+ih), img, image.Point{}, draw.Src)
+		for i, l := range caption {
+			capF.draw(dst, x+(w-capF.width(l))/2, y+ih+gap+i*capF.lineH, l, th.text)
+		}
+	}
+	return blk
+}

@@ -1,0 +1,83 @@
+package render
+
+import (
+	"image"
+	"image/color"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/math/fixed"
+)
+
+// face wraps a font.Face with an advance cache: layout measures every rune
+// many times while fitting table columns.
+type face struct {
+	f      font.Face
+	adv    map[rune]fixed.Int26_6
+	ascent int
+	lineH  int
+}
+
+func newFace(f font.Face, lineGap int) *face {
+	m := f.Metrics()
+	return &face{
+		f:      f,
+		adv:    make(map[rune]fixed.Int26_6),
+		ascent: m.Ascent.Ceil(),
+		lineH:  m.Ascent.Ceil() + m.Descent.Ceil() + lineGap,
+	}
+}
+
+func (f *face) advance(r rune) fixed.Int26_6 {
+	if a, ok := f.adv[r]; ok {
+		return a
+	}
+	a, _ := f.f.GlyphAdvance(r)
+	f.adv[r] = a
+	return a
+}
+
+func (f *face) width(s string) int { return width(s, f.advance).Ceil() }
+
+func (f *face) wrap(s string, maxW int) []string {
+	if maxW < 1 {
+		maxW = 1
+	}
+	return breakLines(s, fixed.I(maxW), f.advance)
+}
+
+// draw writes s with its top-left at (x, y). Layout-time only: Frame never
+// draws text.
+func (f *face) draw(dst *image.RGBA, x, y int, s string, c color.RGBA) {
+	d := font.Drawer{Dst: dst, Src: image.NewUniform(c), Face: f.f, Dot: fixed.P(x, y+f.ascent)}
+	d.DrawString(s)
+}
+
+// fillRect paints an axis-aligned integer rectangle: no anti-aliasing, so
+// LED pages keep their exact palette.
+func fillRect(dst *image.RGBA, r image.Rectangle, c color.RGBA) {
+	r = r.Intersect(dst.Rect)
+	if r.Empty() {
+		return
+	}
+	row := dst.PixOffset(r.Min.X, r.Min.Y)
+	n := r.Dx() * 4
+	first := dst.Pix[row : row+n]
+	for i := 0; i < n; i += 4 {
+		first[i], first[i+1], first[i+2], first[i+3] = c.R, c.G, c.B, c.A
+	}
+	for y := r.Min.Y + 1; y < r.Max.Y; y++ {
+		o := dst.PixOffset(r.Min.X, y)
+		copy(dst.Pix[o:o+n], first)
+	}
+}
+
+// runeCount counts what a reader must read: everything but spaces.
+func runeCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if r > ' ' && r != 0x3000 {
+			n++
+		}
+	}
+	return n
+}
