@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,7 +72,9 @@ func New(p Profile) (*Renderer, error) {
 			if err != nil {
 				return nil, fmt.Errorf("render %s: %w", p.Name, err)
 			}
-			*s.dst = newFace(f, int(math.Round(s.px*r.scale*0.25)))
+			// Noto's ascent+descent is already 1.45 em: enough leading for
+			// CJK reading, no extra gap needed.
+			*s.dst = newFace(f, 0)
 		}
 		r.clock = newClockFont(r.bandBig, r.th.bandText)
 	default:
@@ -243,9 +246,8 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) []*Page {
 	}
 	titleLines := r.title.wrap(it.Title, colW)
 	titleH := len(titleLines)*r.title.lineH + r.px(12)
-	footH := r.small.lineH + r.px(6)
 	flowTop := bandH + r.px(16) + titleH
-	flowH := s.Max.Y - footH - flowTop
+	flowH := s.Max.Y - flowTop
 	photoBox := image.Pt(colW, flowH)
 
 	flow := r.bodyBlocks(v, it, colX, colW, photoBox)
@@ -259,7 +261,16 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) []*Page {
 	for n, g := range groups {
 		img := image.NewRGBA(image.Rect(0, 0, r.p.Width, r.p.Height))
 		fillRect(img, img.Rect, th.bg)
-		runes := r.drawBand(img, bandH, cat, v.Name+" · "+categoryText(it), periodText(it))
+		// Page number and (without a QR panel) the item number share the
+		// band's second line, right-aligned: a footer would cost table rows.
+		right := ""
+		if len(groups) > 1 {
+			right = fmt.Sprintf("第 %d / %d 页", n+1, len(groups))
+		}
+		if qrW == 0 {
+			right = strings.TrimSpace("编号 " + it.Number + "  " + right)
+		}
+		runes := r.drawBand(img, bandH, cat, v.Name+" · "+categoryText(it), periodText(it), right)
 		y := bandH + r.px(16)
 		for _, l := range titleLines {
 			r.title.draw(img, colX, y, l, th.title)
@@ -278,14 +289,6 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) []*Page {
 				p.photos = append(p.photos, b.photo.Add(image.Pt(0, y)))
 			}
 			y += b.h
-		}
-		fy := s.Max.Y - r.small.lineH
-		if qrW == 0 {
-			r.small.draw(img, s.Min.X, fy, "编号 "+it.Number, th.dim)
-		}
-		if len(groups) > 1 {
-			pn := fmt.Sprintf("第 %d / %d 页", n+1, len(groups))
-			r.small.draw(img, colX+colW-r.small.width(pn), fy, pn, th.text)
 		}
 		if qrW > 0 {
 			r.drawQR(img, image.Rect(s.Max.X-qrW, bandH+r.px(16), s.Max.X, s.Max.Y), v.Feedback, it.Number, cat)
@@ -349,15 +352,21 @@ func paginate(flow []*block, h int) [][]*block {
 
 // drawBand paints the full-bleed category band; its text stays inside the
 // title-safe area. It returns the runes a viewer reads there.
-func (r *Renderer) drawBand(img *image.RGBA, bandH int, c color.RGBA, line1, line2 string) int {
+func (r *Renderer) drawBand(img *image.RGBA, bandH int, c color.RGBA, line1, line2, right string) int {
 	s, th := r.safe, r.th
 	fillRect(img, image.Rect(0, 0, r.p.Width, bandH), c)
 	w := s.Dx() - 5*r.clock.cw - r.px(24)
 	l1 := fitLine(r.bandBig, line1, w)
 	r.bandBig.draw(img, s.Min.X, s.Min.Y, l1, th.bandText)
-	l2 := fitLine(r.bandSmall, line2, s.Dx())
+	rw := 0
+	if right != "" {
+		rw = r.bandSmall.width(right)
+		r.bandSmall.draw(img, s.Max.X-rw, s.Min.Y+r.bandBig.lineH, right, th.bandText)
+		rw += r.px(24)
+	}
+	l2 := fitLine(r.bandSmall, line2, s.Dx()-rw)
 	r.bandSmall.draw(img, s.Min.X, s.Min.Y+r.bandBig.lineH, l2, th.bandText)
-	return runeCount(l1) + runeCount(l2)
+	return runeCount(l1) + runeCount(l2) + runeCount(right)
 }
 
 // fitLine cuts s to one line of width w, marking the cut with an ellipsis.
@@ -413,7 +422,7 @@ func (r *Renderer) Idle(v *content.Village, now time.Time) *Page {
 	img := image.NewRGBA(image.Rect(0, 0, r.p.Width, r.p.Height))
 	fillRect(img, img.Rect, th.bg)
 	bandH := s.Min.Y + r.bandBig.lineH + r.bandSmall.lineH + r.px(10)
-	r.drawBand(img, bandH, th.other, name, date)
+	r.drawBand(img, bandH, th.other, name, date, "")
 	center := func(f *face, y int, t string, c color.RGBA) {
 		t = fitLine(f, t, s.Dx())
 		f.draw(img, (r.p.Width-f.width(t))/2, y, t, c)
@@ -426,4 +435,3 @@ func (r *Renderer) Idle(v *content.Village, now time.Time) *Page {
 }
 
 var weekday = [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
-

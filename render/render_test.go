@@ -104,6 +104,9 @@ func TestGolden(t *testing.T) {
 	for _, pc := range goldenProfiles {
 		r := mustRenderer(t, pc.profile, pc.size)
 		for _, it := range v.Items {
+			if pc.size == "720x576" && it.Table != nil {
+				continue // SD tables: covered by the safe-area and thin-line tests; keeps testdata small
+			}
 			pages, err := r.Item(v, it)
 			if err != nil {
 				t.Fatal(err)
