@@ -107,11 +107,15 @@ func (a *Agent) Sync(ctx context.Context) error {
 		a.syncErr = lerr.Error()
 	}
 	a.mu.Unlock()
+	kept := ""
+	if c, ok := a.Content(); ok {
+		kept = fmt.Sprintf(" (still showing verified version %d)", c.Version)
+	}
 	if err != nil {
-		return fmt.Errorf("sync %s: %w", a.cfg.Feed, err)
+		return fmt.Errorf("sync %s: %w%s", a.cfg.Feed, err, kept)
 	}
 	if lerr != nil {
-		return lerr
+		return fmt.Errorf("%w%s", lerr, kept)
 	}
 	if _, ok := a.Content(); !ok {
 		return errors.New("no verified content for this village yet")
