@@ -38,7 +38,9 @@ type bitmapGlyph struct {
 const (
 	sbfHeader = 12
 	sbfRecord = 12
-	maxGlyphs = 1 << 20
+	maxGlyphs = 1 << 17
+	maxPx     = 64       // bigger than any LED board font; also bounds each glyph
+	maxAtlas  = 32 << 20 // bytes: Unifont's needs 2.4 MB
 )
 
 // parseSBF decodes an uncompressed SBF font. It must not panic on any input: the data is embedded,
@@ -48,7 +50,9 @@ func parseSBF(b []byte) (*bitmapFont, error) {
 		return nil, errors.New("sbf: bad magic")
 	}
 	f := &bitmapFont{px: int(b[4]), ascent: int(b[5]), descent: int(b[6])}
-	if f.px == 0 || f.ascent+f.descent != f.px {
+	// Below 4 px the tofu box has no inside; the bounds also keep a corrupt header from asking
+	// for a huge atlas.
+	if f.px < 4 || f.px > maxPx || f.ascent < 3 || f.ascent+f.descent != f.px {
 		return nil, fmt.Errorf("sbf: px %d with ascent %d + descent %d", f.px, f.ascent, f.descent)
 	}
 	n := binary.LittleEndian.Uint32(b[8:12])
@@ -66,6 +70,9 @@ func parseSBF(b []byte) (*bitmapFont, error) {
 			return nil, fmt.Errorf("sbf: rune %U after %U: not sorted", r, f.runes[i-1])
 		}
 		g := bitmapGlyph{adv: int16(rec[3]), w: rec[4], h: rec[5], xoff: int8(rec[6]), top: int8(rec[7]), atlasY: int32(atlasH)}
+		if g.w > maxPx || g.h > maxPx {
+			return nil, fmt.Errorf("sbf: glyph %U: %d×%d exceeds %d px", r, g.w, g.h, maxPx)
+		}
 		off := uint64(binary.LittleEndian.Uint32(rec[8:12]))
 		if off+uint64(g.h)*uint64((int(g.w)+7)/8) > uint64(len(bits)) {
 			return nil, fmt.Errorf("sbf: glyph %U: bitmap at %d overruns %d bytes", r, off, len(bits))
@@ -76,6 +83,9 @@ func parseSBF(b []byte) (*bitmapFont, error) {
 	}
 	f.tofu = bitmapGlyph{adv: int16(f.px), w: uint8(f.px), h: uint8(f.ascent), top: int8(-f.ascent), atlasY: int32(atlasH)}
 	atlasH += f.px
+	if atlasW*atlasH > maxAtlas {
+		return nil, fmt.Errorf("sbf: atlas %d×%d too large", atlasW, atlasH)
+	}
 	f.atlas = image.NewAlpha(image.Rect(0, 0, atlasW, atlasH))
 	for i, g := range f.glyphs {
 		rec := b[sbfHeader+i*sbfRecord:]

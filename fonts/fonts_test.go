@@ -419,6 +419,8 @@ func TestParseSBF(t *testing.T) {
 		{"short header", good[:10], false},
 		{"ascent+descent", mod(5, 2), false},
 		{"zero px", mod(4, 0), false},
+		{"tiny px", append(mod(4, 2)[:5], append([]byte{1, 1}, good[7:]...)...), false},
+		{"huge glyph", mod(16, 200), false},
 		{"count too big", mod(8, 9), false},
 		{"bitmap overrun", good[:len(good)-1], false},
 		{"offset overrun", mod(20, 1), false},

@@ -1,0 +1,82 @@
+package fonts
+
+import (
+	"image"
+	"strings"
+	"testing"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/math/fixed"
+)
+
+// paragraph300 is 300 hanzi from the GB 2312 list, drawn as lines of 30.
+func paragraph300(b *testing.B) []string {
+	gb := readList(b, "gb2312_hanzi.txt")
+	var lines []string
+	for i := 0; i < 300; i += 30 {
+		lines = append(lines, string(gb[i*7:i*7+30]))
+	}
+	return lines
+}
+
+func benchDraw(b *testing.B, face font.Face, lines []string) {
+	h := face.Metrics().Height.Ceil()
+	dst := image.NewRGBA(image.Rect(0, 0, 2000, h*len(lines)+h))
+	d := font.Drawer{Dst: dst, Src: image.White, Face: face}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for i, l := range lines {
+			d.Dot = fixed.P(0, (i+1)*h)
+			d.DrawString(l)
+		}
+	}
+}
+
+func BenchmarkDraw300Hanzi(b *testing.B) {
+	lines := paragraph300(b)
+	if n := len([]rune(strings.Join(lines, ""))); n != 300 {
+		b.Fatalf("%d hanzi", n)
+	}
+	b.Run("Pixel12", func(b *testing.B) { benchDraw(b, mustPixel(b, 12), lines) })
+	b.Run("Pixel16", func(b *testing.B) { benchDraw(b, mustPixel(b, 16), lines) })
+	for _, px := range []float64{24, 48} {
+		name := map[float64]string{24: "Vector24", 48: "Vector48"}[px]
+		b.Run(name+"/cached", func(b *testing.B) { benchDraw(b, mustVector(b, px, false), lines) })
+		b.Run(name+"/uncached", func(b *testing.B) {
+			f := mustVector(b, px, false).(*vectorFace)
+			f.nocache = true
+			benchDraw(b, f, lines)
+		})
+		// x/image/font/opentype alone, no wrapper: what callers would get without this package.
+		b.Run(name+"/opentype", func(b *testing.B) { benchDraw(b, mustVector(b, px, false).(*vectorFace).Face, lines) })
+	}
+}
+
+// BenchmarkLoad measures first use: gunzip + atlas expansion, and sfnt parsing.
+func BenchmarkLoad(b *testing.B) {
+	b.Run("Pixel16", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := loadSBF("unifont16", unifont16GZ); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Pixel12", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := loadSBF("wqy12", wqy12GZ); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("VectorRegular", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := loadOTF("regular", notoRegularOTF); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
