@@ -40,7 +40,7 @@ const (
 	sbfRecord = 12
 	maxGlyphs = 1 << 17
 	maxPx     = 64       // bigger than any LED board font; also bounds each glyph
-	maxAtlas  = 32 << 20 // bytes: Unifont's needs 2.4 MB
+	maxAtlas  = 32 << 20 // bytes: Unifont's needs 2.3 MB
 )
 
 // parseSBF decodes an uncompressed SBF font. It must not panic on any input: the data is embedded,

@@ -12,8 +12,8 @@
 //
 // Embedded sizes: unifont16.sbf.gz 194 KB (9,077 glyphs), wqy12.sbf.gz 155 KB (8,940 glyphs), Noto
 // Regular 1.94 MB and Bold 1.93 MB (9,273 code points each, no GSUB/GPOS/vertical tables): 4.2 MB
-// in all. Parsed on first use: the bitmap faces expand to 1-byte-per-pixel atlases (Unifont 2.4 MB,
-// WQY 1.3 MB) in 8 and 6 ms on x86.
+// in all. Parsed on first use: the bitmap faces expand to 1-byte-per-pixel atlases (Unifont 2.3 MB,
+// WQY 1.2 MB) in 8 and 6 ms on x86.
 //
 // Coverage gaps: Unifont and WQY lack the 196 hanzi of the 通用规范汉字表 outside the BMP
 // (e.g. 𬌗), WQY also 鿍鿎鿏 and ~130 symbols (™, ‐, ▶, ⑬..⑳); those draw as a box on the pixel
