@@ -9,8 +9,9 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"sync"
+
+	"github.com/sunboard/sunboard/display/internal/frame"
 
 	"periph.io/x/conn/v3/display"
 )
@@ -76,46 +77,9 @@ func (d *Dev) Draw(dstRect image.Rectangle, src image.Image, sp image.Point) err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if r, sp, ok := clip(d.img.Rect, dstRect, src.Bounds(), sp); ok {
-		if s, ok := src.(*image.RGBA); ok {
-			copyRGBA(d.img, r, s, sp)
-		} else {
-			draw.Draw(d.img, r, src, sp, draw.Src)
-		}
-	}
+	frame.Draw(d.img, dstRect, src, sp)
 	d.bump()
 	return nil
-}
-
-// clip clips dstRect to the display and the source, as draw.Draw does, and
-// returns the rectangle to write and the matching source point.
-func clip(bounds, dstRect, srcBounds image.Rectangle, sp image.Point) (image.Rectangle, image.Point, bool) {
-	r := dstRect.Intersect(bounds)
-	sp = sp.Add(r.Min.Sub(dstRect.Min))
-	sr := r.Sub(r.Min).Add(sp)
-	clipped := sr.Intersect(srcBounds)
-	if clipped.Empty() {
-		return image.Rectangle{}, image.Point{}, false
-	}
-	off := r.Min.Sub(sr.Min)
-	return clipped.Add(off), clipped.Min, true
-}
-
-// copyRGBA copies the rectangle r of dst from src starting at sp; r must
-// already be clipped to both images.
-func copyRGBA(dst *image.RGBA, r image.Rectangle, src *image.RGBA, sp image.Point) {
-	n := r.Dx() * 4
-	if r == dst.Rect && sp == src.Rect.Min && dst.Stride == src.Stride && dst.Stride == n {
-		copy(dst.Pix, src.Pix[:len(dst.Pix)])
-		return
-	}
-	di := dst.PixOffset(r.Min.X, r.Min.Y)
-	si := src.PixOffset(sp.X, sp.Y)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		copy(dst.Pix[di:di+n], src.Pix[si:si+n])
-		di += dst.Stride
-		si += src.Stride
-	}
 }
 
 // Halt blanks the display, as a real board goes dark.
