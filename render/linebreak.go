@@ -5,26 +5,33 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-text/typesetting/segmenter"
 	"golang.org/x/image/math/fixed"
 )
 
-// The breaker is rule-based rather than UAX #14 because UAX #14 gets CLREQ
-// wrong for Chinese (it lets · and —— start a line and ／ end one), and the
-// rules villagers notice are few and easy to state:
+// Break opportunities come from UAX #14 (go-text/typesetting's segmenter),
+// tailored for Chinese as CLREQ asks, because UAX #14 alone gets it wrong
+// here: it lets · and —— start a line and ／ end one, and its quotation-mark
+// rules forbid breaking on either side of “ ” even between hanzi. The
+// tailoring, applied on top of each UAX decision:
 //   - 行首禁则: closing punctuation never starts a line;
 //   - 行尾禁则: opening brackets/quotes and currency signs never end one;
-//   - —— and …… are never split;
+//   - —— and …… are never split; ／ binds both its neighbours;
 //   - runs of Latin letters, digits and ASCII punctuation (¥1,234.50, 100%,
-//     2026-11-01, URLs) are one unbreakable word; spaces are break points.
+//     2026-11-01, URLs) are one unbreakable word; spaces are break points;
+//   - a line may break before an opening mark and after a closing one.
 
 // noStart lists runes that must not begin a line (CLREQ 行首禁则).
-const noStart = "、，。．；：！？）」』》〉】〕］｝〗〙〛”’·・…—‥～%‰℃,.;:!?)]}>'\"ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
+const noStart = "、，。．；：！？）」』》〉】〕］｝〗〙〛”’·・…—‥～%‰℃,.;:!?)]}>'\"ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ／"
 
 // noEnd lists runes that must not end a line (CLREQ 行尾禁则).
-const noEnd = "（「『《〈【〔［｛〖〘〚“‘([{<¥￥$£€#"
+const noEnd = "（「『《〈【〔［｛〖〘〚“‘([{<¥￥$£€#／"
 
 func isNoStart(r rune) bool { return strings.ContainsRune(noStart, r) }
 func isNoEnd(r rune) bool   { return strings.ContainsRune(noEnd, r) }
+
+// isConnector: marks that join what is on both sides (外国人名中的间隔号, 斜线).
+func isConnector(r rune) bool { return r == '·' || r == '・' || r == '／' }
 
 // isWordRune reports runes that glue into one unbreakable word.
 func isWordRune(r rune) bool {
@@ -39,54 +46,79 @@ func isWordRune(r rune) bool {
 	return unicode.Is(unicode.Latin, r)
 }
 
+// isBreakSpace: spaces are break points that vanish at line edges; the
+// ideographic space U+3000 is a full-width glyph and stays.
+func isBreakSpace(r rune) bool { return unicode.IsSpace(r) && r != 0x3000 }
+
+// tailor decides a break between a and b given UAX #14's decision uax.
+func tailor(a, b rune, uax bool) bool {
+	switch {
+	case isBreakSpace(a) || isBreakSpace(b):
+		return true
+	case a == b && (a == '—' || a == '…' || a == '⋯'):
+		return false
+	case isNoStart(b) || isNoEnd(a) || isConnector(a):
+		return false
+	case isWordRune(a) && isWordRune(b):
+		return false
+	case isNoEnd(b) || isNoStart(a) && !isConnector(a):
+		// CLREQ allows a break before an opening mark and after a closing
+		// one; UAX #14's QU rules (× QU, QU ×) would glue “四” to its
+		// neighbours and push whole phrases to the next line.
+		return true
+	}
+	return uax
+}
+
+// breakOpps reports for each boundary i (1 <= i < len(rs)) whether a line
+// may break before rs[i].
+func breakOpps(rs []rune) []bool {
+	ok := make([]bool, len(rs)+1)
+	var seg segmenter.Segmenter
+	seg.Init(rs)
+	it := seg.LineIterator()
+	for it.Next() {
+		l := it.Line()
+		ok[l.Offset+len(l.Text)] = true
+	}
+	for i := 1; i < len(rs); i++ {
+		ok[i] = tailor(rs[i-1], rs[i], ok[i])
+	}
+	return ok
+}
+
 type atom struct {
 	s     string
 	w     fixed.Int26_6
 	space bool // a break opportunity that vanishes at a line edge
-	hard  bool // forced line break (\n)
 }
 
-// atomize splits s into unbreakable pieces.
+// atomize splits one paragraph (no \n) into unbreakable pieces: the text
+// between two break opportunities, with runs of spaces as their own atoms.
 func atomize(s string, adv func(rune) fixed.Int26_6) []atom {
+	rs := []rune(s)
+	if len(rs) == 0 {
+		return nil
+	}
+	ok := breakOpps(rs)
 	var out []atom
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		j := i + n
-		switch {
-		case r == '\n':
-			out = append(out, atom{s: "", hard: true})
-			i = j
+	start := 0
+	for i := 1; i <= len(rs); i++ {
+		sp := isBreakSpace(rs[i-1])
+		end := i == len(rs)
+		if !end && !ok[i] && isBreakSpace(rs[i]) == sp {
 			continue
-		case unicode.IsSpace(r) && r != 0x3000:
-			for j < len(s) {
-				r2, n2 := utf8.DecodeRuneInString(s[j:])
-				if r2 == '\n' || !unicode.IsSpace(r2) || r2 == 0x3000 {
-					break
-				}
-				j += n2
-			}
-			out = append(out, atom{s: " ", w: adv(' '), space: true})
-			i = j
-			continue
-		case isWordRune(r) && !isNoEnd(r) || r == '¥' || r == '￥':
-			for j < len(s) {
-				r2, n2 := utf8.DecodeRuneInString(s[j:])
-				if !isWordRune(r2) {
-					break
-				}
-				j += n2
-			}
-		case r == '—' || r == '…' || r == '⋯':
-			for j < len(s) {
-				r2, n2 := utf8.DecodeRuneInString(s[j:])
-				if r2 != r {
-					break
-				}
-				j += n2
-			}
 		}
-		out = append(out, atom{s: s[i:j], w: width(s[i:j], adv)})
-		i = j
+		if !end && sp && isBreakSpace(rs[i]) {
+			continue
+		}
+		piece := string(rs[start:i])
+		if sp {
+			out = append(out, atom{s: " ", w: adv(' '), space: true})
+		} else {
+			out = append(out, atom{s: piece, w: width(piece, adv)})
+		}
+		start = i
 	}
 	return out
 }
@@ -99,29 +131,19 @@ func width(s string, adv func(rune) fixed.Int26_6) fixed.Int26_6 {
 	return w
 }
 
-// canBreak reports whether a line may end after a and the next begin with b.
-func canBreak(a, b atom) bool {
-	if a.space || b.space {
-		return true
+// breakLines wraps s into lines no wider than maxW (by adv), following the
+// rules above; \n forces a break. A piece wider than a whole line is cut
+// by rune as a last resort.
+func breakLines(s string, maxW fixed.Int26_6, adv func(rune) fixed.Int26_6) []string {
+	var lines []string
+	for para := range strings.SplitSeq(s, "\n") {
+		lines = fillLines(lines, atomize(para, adv), maxW, adv)
 	}
-	ra, _ := utf8.DecodeLastRuneInString(a.s)
-	rb, _ := utf8.DecodeRuneInString(b.s)
-	if isNoEnd(ra) || isNoStart(rb) {
-		return false
-	}
-	// Two words only touch when something odd split them; keep them.
-	if isWordRune(ra) && isWordRune(rb) {
-		return false
-	}
-	return true
+	return lines
 }
 
-// BreakLines wraps s into lines no wider than maxW (by adv), following the
-// rules above. A word wider than a whole line is cut by rune as a last
-// resort, and so is a line with no legal break point at all.
-func breakLines(s string, maxW fixed.Int26_6, adv func(rune) fixed.Int26_6) []string {
-	atoms := atomize(s, adv)
-	var lines []string
+// fillLines packs atoms greedily: every atom boundary is a legal break.
+func fillLines(lines []string, atoms []atom, maxW fixed.Int26_6, adv func(rune) fixed.Int26_6) []string {
 	var cur []atom
 	var curW fixed.Int26_6
 	flush := func(as []atom) {
@@ -135,13 +157,7 @@ func breakLines(s string, maxW fixed.Int26_6, adv func(rune) fixed.Int26_6) []st
 		}
 		lines = append(lines, b.String())
 	}
-	for k := 0; k < len(atoms); k++ {
-		a := atoms[k]
-		if a.hard {
-			flush(cur)
-			cur, curW = cur[:0:0], 0
-			continue
-		}
+	for _, a := range atoms {
 		if a.space && len(cur) == 0 {
 			continue
 		}
@@ -150,39 +166,18 @@ func breakLines(s string, maxW fixed.Int26_6, adv func(rune) fixed.Int26_6) []st
 			curW += a.w
 			continue
 		}
-		// a does not fit: find the last legal break in cur ∪ {a}.
-		brk := -1
-		for i := len(cur); i > 0; i-- {
-			next := a
-			if i < len(cur) {
-				next = cur[i]
-			}
-			if canBreak(cur[i-1], next) {
-				brk = i
-				break
-			}
+		if len(cur) > 0 {
+			flush(cur)
+			cur, curW = cur[:0], 0
 		}
-		if brk > 0 {
-			rest := append([]atom(nil), cur[brk:]...)
-			flush(cur[:brk])
-			cur, curW = nil, 0
-			for len(rest) > 0 && rest[0].space {
-				rest = rest[1:]
-			}
-			for _, r := range rest {
-				cur = append(cur, r)
-				curW += r.w
-			}
-			k-- // retry a on the new line; each round emits a line, so this ends
-			continue
-		}
-		// No legal break: cut by rune.
 		cur = append(cur, a)
 		curW += a.w
 		forceCut(&cur, &curW, maxW, adv, flush)
 	}
 	if len(cur) > 0 || len(lines) == 0 {
 		flush(cur)
+	} else if len(atoms) == 0 {
+		flush(nil)
 	}
 	return lines
 }
@@ -213,4 +208,21 @@ func forceCut(cur *[]atom, curW *fixed.Int26_6, maxW fixed.Int26_6, adv func(run
 	if rest == "" {
 		*cur, *curW = nil, 0
 	}
+}
+
+// wrapID wraps an item number such as 370783-101-001-2026-10-finance after
+// its hyphens: UAX #14 forbids a break before a digit (HY × NU) and the
+// word rule keeps ASCII whole, but a number cut mid-field is misread.
+func wrapID(s string, maxW fixed.Int26_6, adv func(rune) fixed.Int26_6) []string {
+	var atoms []atom
+	for rest := s; rest != ""; {
+		i := strings.IndexByte(rest, '-')
+		piece := rest
+		if i >= 0 {
+			piece = rest[:i+1]
+		}
+		atoms = append(atoms, atom{s: piece, w: width(piece, adv)})
+		rest = rest[len(piece):]
+	}
+	return fillLines(nil, atoms, maxW, adv)
 }

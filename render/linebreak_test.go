@@ -40,6 +40,11 @@ func TestBreakLines(t *testing.T) {
 		{"too long word cut", "abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
 		{"colon stays with label", "公示期：2026-11-01 至 2026-11-30", 18, []string{"公示期：2026-11-01", "至 2026-11-30"}},
 		{"middle dot not at line start", "一二三·四", 6, []string{"一二", "三·四"}},
+		{"middle dot binds both sides", "一二·三四", 6, []string{"一", "二·三", "四"}},
+		{"fullwidth slash binds both sides", "一二三／四五", 8, []string{"一二", "三／四五"}},
+		{"quotes between hanzi", "一二“三四”五六", 12, []string{"一二“三四”", "五六"}},
+		{"mixed hanzi and latin", "村里WiFi全覆盖", 8, []string{"村里WiFi", "全覆盖"}},
+		{"url whole", "见https://sg.example.cn/q?x=1", 12, []string{"见", "https://sg.e", "xample.cn/q?", "x=1"}},
 		{"empty", "", 8, []string{""}},
 	}
 	for _, tc := range tests {
@@ -71,4 +76,12 @@ func FuzzBreakLines(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestWrapID(t *testing.T) {
+	got := wrapID("370783-101-001-2026-10-finance", fixed.I(16), cellAdv)
+	want := "370783-101-001-|2026-10-finance"
+	if strings.Join(got, "|") != want {
+		t.Errorf("wrapID = %q, want %q", got, want)
+	}
 }
