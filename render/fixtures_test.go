@@ -24,7 +24,7 @@ func sampleVillage() *content.Village {
 	v := &content.Village{
 		ID: "370783-101-001", Name: "东营村", Township: "370783-101", TownshipName: "古城街道", County: "寿光市",
 		Feedback: "https://sg.example.cn/q?item={item}",
-		FS:       fstest.MapFS{"photos/receipt-1027.jpg": {Data: receipt}},
+		FS:       fstest.MapFS{"photos/receipt-1027.jpg": {Data: receipt}, "photos/v07.jpg": {Data: receipt}},
 	}
 	notice := &content.Item{
 		ID: "2026-11-road", Number: "370783-101-001-2026-11-road",
@@ -67,7 +67,14 @@ func sampleVillage() *content.Village {
 			Rows: [][]string{{"张秀英", "1260"}, {"李长海", "1260"}, {"王玉兰", "945.5"}, {"赵德明", "630"}, {"合计", "4095.5"}},
 		},
 	}
-	v.Items = []*content.Item{notice, fin, photo, subsidy}
+	urgent := &content.Item{
+		ID: "2026-11-cold-wave", Number: "370783-101-001-2026-11-cold-wave",
+		Title:    "寒潮大风天气请做好防范",
+		Category: "村务公开/通告栏", Priority: content.Urgent,
+		Publish: day(2026, 11, 20), Until: day(2026, 11, 30),
+		Body: []content.Block{{Kind: content.Paragraph, Text: "据寿光市气象台预报，11月23日至25日我市将出现寒潮天气，最低气温降至零下8℃，并伴有7至8级偏北大风。请各户加固蔬菜大棚棚膜和压膜线，大风期间不要进入大棚作业；检查取暖设施，谨防煤气中毒。"}},
+	}
+	v.Items = []*content.Item{notice, fin, photo, subsidy, urgent}
 	return v
 }
 
@@ -85,7 +92,17 @@ func financeTable() *content.Table {
 		amt := int64((i*7919)%50000+150) * 10 / 10
 		cents := int64((i * 37) % 100)
 		v := fmt.Sprintf("%d.%02d", amt, cents)
-		row := []string{d, s, "", "", fmt.Sprintf("photos/v%02d.jpg", i+1)}
+		// Two vouchers: one photo backs two rows (one page, two captions),
+		// one is the receipt item's photo (a different item: not skipped).
+		voucher := ""
+		switch i {
+		case 3:
+			voucher = "photos/receipt-1027.jpg"
+		case 6, 16:
+			voucher = "photos/v07.jpg"
+		}
+		row := []string{d, s, "", "", voucher}
+		t.Voucher = append(t.Voucher, voucher)
 		if []rune(s)[0] == '收' {
 			row[2] = v
 			in += amt*100 + cents
@@ -96,6 +113,7 @@ func financeTable() *content.Table {
 		t.Rows = append(t.Rows, row)
 	}
 	t.Rows = append(t.Rows, []string{"", "合计", fmt.Sprintf("%d.%02d", in/100, in%100), fmt.Sprintf("%d.%02d", out/100, out%100), ""})
+	t.Voucher = append(t.Voucher, "")
 	t.TotalRow = len(t.Rows) - 1
 	return t
 }

@@ -27,6 +27,7 @@ type Page struct {
 	clockAt image.Point // top-left of HH:MM; clock == nil when no clock
 	clock   *clockFont
 	now     func() time.Time
+	ticker  *Ticker
 }
 
 // Duration is how long the page stays on screen: reading time from the
@@ -83,12 +84,19 @@ func (p *Page) Frame(dst *image.RGBA, t time.Duration) {
 		copy(drow, src.Pix[so:so+w*4])
 		clear(drow[w*4:])
 	}
+	if p.clock == nil && p.ticker == nil {
+		return
+	}
+	now := time.Now
+	if p.now != nil {
+		now = p.now
+	}
+	t0 := now()
 	if p.clock != nil {
-		now := time.Now
-		if p.now != nil {
-			now = p.now
-		}
-		p.clock.stamp(dst, b.Min.Add(p.clockAt), now().In(content.ChinaTime))
+		p.clock.stamp(dst, b.Min.Add(p.clockAt), t0.In(content.ChinaTime))
+	}
+	if p.ticker != nil {
+		p.ticker.draw(dst, t0)
 	}
 }
 

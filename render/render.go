@@ -5,12 +5,13 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/sunboard/sunboard/content"
 	"github.com/sunboard/sunboard/fonts"
+	"golang.org/x/image/math/fixed"
+	"rsc.io/qr"
 )
 
 // Renderer lays out items for one profile. It holds fonts and caches; its
@@ -23,10 +24,10 @@ type Renderer struct {
 	// LED faces.
 	px16, px12 *face
 	// TV faces.
-	bandBig, bandSmall, title, body, heading, cell, cellBold, small *face
-	scale                                                           float64
-	safe                                                            image.Rectangle
-	clock                                                           *clockFont
+	bandBig, bandSmall, title, body, heading, cell, cellBold, small, tick *face
+	scale                                                                 float64
+	safe                                                                  image.Rectangle
+	clock                                                                 *clockFont
 
 	photos map[photoKey]*image.RGBA
 }
@@ -58,23 +59,29 @@ func New(p Profile) (*Renderer, error) {
 		r.scale = float64(p.Height) / 720
 		mx, my := int(math.Round(float64(p.Width)*0.05)), int(math.Round(float64(p.Height)*0.05))
 		r.safe = image.Rect(mx, my, p.Width-mx, p.Height-my)
+		// pitch 0 keeps Noto's 1.45 em, right for paragraphs. Bands, titles,
+		// table cells and the crawl are single lines or short wraps: 1.25 em
+		// is enough there and buys the table rows (10 a page at 720p).
 		specs := []struct {
-			dst  **face
-			px   float64
-			bold bool
+			dst   **face
+			px    float64
+			bold  bool
+			pitch float64
 		}{
-			{&r.bandBig, 34, true}, {&r.bandSmall, 26, false}, {&r.title, 40, true},
-			{&r.body, 32, false}, {&r.heading, 34, true}, {&r.cell, 28, false},
-			{&r.cellBold, 28, true}, {&r.small, 24, false},
+			{&r.bandBig, 34, true, 1.25}, {&r.bandSmall, 26, false, 1.3}, {&r.title, 40, true, 1.25},
+			{&r.body, 32, false, 0}, {&r.heading, 34, true, 0}, {&r.cell, 28, false, 1.25},
+			{&r.cellBold, 28, true, 1.25}, {&r.small, 24, false, 0}, {&r.tick, 30, true, 1.25},
 		}
 		for _, s := range specs {
 			f, err := fonts.Vector(s.px*r.scale, s.bold)
 			if err != nil {
 				return nil, fmt.Errorf("render %s: %w", p.Name, err)
 			}
-			// Noto's ascent+descent is already 1.45 em: enough leading for
-			// CJK reading, no extra gap needed.
-			*s.dst = newFace(f, 0)
+			gap := 0
+			if s.pitch > 0 {
+				gap = pitchGap(f, s.px*r.scale, s.pitch)
+			}
+			*s.dst = newFace(f, gap)
 		}
 		r.clock = newClockFont(r.bandBig, r.th.bandText)
 	default:
@@ -126,23 +133,61 @@ func (r *Renderer) Item(v *content.Village, it *content.Item) ([]*Page, error) {
 	return r.tvItem(v, it), nil
 }
 
-// ledItem stacks header, title, body and table into one tall strip.
+// ledItem stacks header, title, body, table and its receipts into one tall
+// strip. An urgent item's header is a red band (inverted on mono boards)
+// under a 紧急通知 line.
 func (r *Renderer) ledItem(v *content.Village, it *content.Item) *Page {
 	th, w := r.th, r.p.Width
 	cat := th.category(it.Major())
+	urgent := it.Priority == content.Urgent
+	type hline struct {
+		f *face
+		s string
+		c color.RGBA
+	}
+	var hs []hline
+	add := func(f *face, lines []string, c color.RGBA) {
+		if urgent {
+			c = th.urgentText
+		}
+		for _, l := range lines {
+			hs = append(hs, hline{f, l, c})
+		}
+	}
+	if urgent {
+		cat = th.urgent
+		add(r.px16, r.px16.wrap("紧急通知", w), th.urgentText)
+	}
+	add(r.px12, r.px12.wrap(v.Name, w), th.bandText)
+	add(r.px12, r.px12.wrap(categoryText(it), w), cat)
+	add(r.px12, r.px12.wrap(periodText(it), w), th.bandText)
+	add(r.px12, wrapID("编号 "+it.ID, fixed.I(w), r.px12.advance), th.dim)
+	hh := 0
+	for _, l := range hs {
+		hh += l.f.lineH
+	}
 	var bs []*block
-	bs = append(bs, textBlocks(r.px12, v.Name, 0, w, th.bandText)...)
-	bs = append(bs, textBlocks(r.px12, categoryText(it), 0, w, cat)...)
-	bs = append(bs, textBlocks(r.px12, periodText(it), 0, w, th.bandText)...)
-	bs = append(bs, textBlocks(r.px12, "编号 "+it.Number, 0, w, th.dim)...)
-	bs = append(bs, &block{h: 3, draw: func(dst *image.RGBA, y int) {
-		fillRect(dst, image.Rect(0, y+1, w, y+2), cat)
+	text := 0
+	for _, l := range hs {
+		text += runeCount(l.s)
+	}
+	bs = append(bs, &block{h: hh + 3, text: text, draw: func(dst *image.RGBA, y int) {
+		if urgent {
+			fillRect(dst, image.Rect(0, y, w, y+hh+1), th.urgent)
+		}
+		ly := y
+		for _, l := range hs {
+			l.f.draw(dst, 0, ly, l.s, l.c)
+			ly += l.f.lineH
+		}
+		fillRect(dst, image.Rect(0, y+hh+1, w, y+hh+2), cat)
 	}})
 	bs = append(bs, textBlocks(r.px16, it.Title, 0, w, th.title)...)
 	bs = append(bs, spacer(4))
 	bs = append(bs, r.bodyBlocks(v, it, 0, w, image.Pt(w, r.p.Height))...)
 	if it.Table != nil {
 		bs = append(bs, r.tableBlocks(it.Table, 0, w)...)
+		bs = append(bs, r.voucherBlocks(v, it, 0, w, image.Pt(w, r.p.Height))...)
 	}
 	return r.ledPage(it.ID, bs)
 }
@@ -230,56 +275,43 @@ func (r *Renderer) bodyBlocks(v *content.Village, it *content.Item, x, w int, ph
 	return bs
 }
 
-// tvItem paginates the flow into screens: band, title, content, footer
-// and the 我有疑问 column, all inside the title-safe area.
+// tvItem paginates the flow into screens: the band (title, village,
+// category, 公示期, 编号, page number, clock and the 我有疑问 QR code), then
+// the content at the full title-safe width above the ticker band.
 func (r *Renderer) tvItem(v *content.Village, it *content.Item) []*Page {
 	th, s := r.th, r.safe
-	bandH := s.Min.Y + r.bandBig.lineH + r.bandSmall.lineH + r.px(10)
-	qrW := 0
+	urgent := it.Priority == content.Urgent
+	cat := th.category(it.Major())
+	if urgent {
+		cat = th.urgent
+	}
+	var code *qr.Code
 	if v.Feedback != "" {
-		qrW = r.px(210)
+		code = qrCode(v.Feedback, it.Number)
 	}
-	gapX := r.px(24)
-	colX, colW := s.Min.X, s.Dx()-qrW
-	if qrW > 0 {
-		colW -= gapX
-	}
-	titleLines := r.title.wrap(it.Title, colW)
-	titleH := len(titleLines)*r.title.lineH + r.px(12)
-	flowTop := bandH + r.px(16) + titleH
-	flowH := s.Max.Y - flowTop
-	photoBox := image.Pt(colW, flowH)
-
-	flow := r.bodyBlocks(v, it, colX, colW, photoBox)
+	bd := r.layoutBand(it.Title, []string{v.Name + " · " + categoryText(it), periodText(it), "编号 " + it.ID}, code, urgent, true)
+	colX, colW := s.Min.X, s.Dx()
+	flowTop := bd.h + r.px(8)
+	flowH := r.tickTop() - r.px(6) - flowTop
+	box := image.Pt(colW, flowH)
+	flow := r.bodyBlocks(v, it, colX, colW, box)
 	if it.Table != nil {
 		flow = append(flow, spacer(r.px(12)))
 		flow = append(flow, r.tableBlocks(it.Table, colX, colW)...)
+		flow = append(flow, r.voucherBlocks(v, it, colX, colW, box)...)
 	}
 	groups := paginate(flow, flowH)
-	cat := th.category(it.Major())
 	var pages []*Page
 	for n, g := range groups {
 		img := image.NewRGBA(image.Rect(0, 0, r.p.Width, r.p.Height))
 		fillRect(img, img.Rect, th.bg)
-		// Page number and (without a QR panel) the item number share the
-		// band's second line, right-aligned: a footer would cost table rows.
-		right := ""
+		pageNo := ""
 		if len(groups) > 1 {
-			right = fmt.Sprintf("第 %d / %d 页", n+1, len(groups))
+			pageNo = fmt.Sprintf("第 %d / %d 页", n+1, len(groups))
 		}
-		if qrW == 0 {
-			right = strings.TrimSpace("编号 " + it.Number + "  " + right)
-		}
-		runes := r.drawBand(img, bandH, cat, v.Name+" · "+categoryText(it), periodText(it), right)
-		y := bandH + r.px(16)
-		for _, l := range titleLines {
-			r.title.draw(img, colX, y, l, th.title)
-			runes += runeCount(l)
-			y += r.title.lineH
-		}
-		p := &Page{Item: it.ID, Image: img, view: r.p.Height, clock: r.clock,
-			clockAt: image.Pt(s.Max.X-5*r.clock.cw, s.Min.Y)}
-		y = flowTop
+		runes := r.drawBand(img, bd, cat, pageNo)
+		p := &Page{Item: it.ID, Image: img, view: r.p.Height, clock: r.clock, clockAt: bd.clockAt}
+		y := flowTop
 		photo := false
 		for _, b := range g {
 			b.draw(img, y)
@@ -289,9 +321,6 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) []*Page {
 				p.photos = append(p.photos, b.photo.Add(image.Pt(0, y)))
 			}
 			y += b.h
-		}
-		if qrW > 0 {
-			r.drawQR(img, image.Rect(s.Max.X-qrW, bandH+r.px(16), s.Max.X, s.Max.Y), v.Feedback, it.Number, cat)
 		}
 		p.pauseTop = max(8*time.Second, readingTime(runes)+2*time.Second)
 		if photo {
@@ -350,25 +379,6 @@ func paginate(flow []*block, h int) [][]*block {
 	return pages
 }
 
-// drawBand paints the full-bleed category band; its text stays inside the
-// title-safe area. It returns the runes a viewer reads there.
-func (r *Renderer) drawBand(img *image.RGBA, bandH int, c color.RGBA, line1, line2, right string) int {
-	s, th := r.safe, r.th
-	fillRect(img, image.Rect(0, 0, r.p.Width, bandH), c)
-	w := s.Dx() - 5*r.clock.cw - r.px(24)
-	l1 := fitLine(r.bandBig, line1, w)
-	r.bandBig.draw(img, s.Min.X, s.Min.Y, l1, th.bandText)
-	rw := 0
-	if right != "" {
-		rw = r.bandSmall.width(right)
-		r.bandSmall.draw(img, s.Max.X-rw, s.Min.Y+r.bandBig.lineH, right, th.bandText)
-		rw += r.px(24)
-	}
-	l2 := fitLine(r.bandSmall, line2, s.Dx()-rw)
-	r.bandSmall.draw(img, s.Min.X, s.Min.Y+r.bandBig.lineH, l2, th.bandText)
-	return runeCount(l1) + runeCount(l2) + runeCount(right)
-}
-
 // fitLine cuts s to one line of width w, marking the cut with an ellipsis.
 func fitLine(f *face, s string, w int) string {
 	if f.width(s) <= w {
@@ -421,17 +431,16 @@ func (r *Renderer) Idle(v *content.Village, now time.Time) *Page {
 	s := r.safe
 	img := image.NewRGBA(image.Rect(0, 0, r.p.Width, r.p.Height))
 	fillRect(img, img.Rect, th.bg)
-	bandH := s.Min.Y + r.bandBig.lineH + r.bandSmall.lineH + r.px(10)
-	r.drawBand(img, bandH, th.other, name, date, "")
+	bd := r.layoutBand(name, []string{date}, nil, false, false)
+	r.drawBand(img, bd, th.other, "")
 	center := func(f *face, y int, t string, c color.RGBA) {
 		t = fitLine(f, t, s.Dx())
 		f.draw(img, (r.p.Width-f.width(t))/2, y, t, c)
 	}
-	mid := bandH + (s.Max.Y-bandH)/2
+	mid := bd.h + (r.tickTop()-bd.h)/2
 	center(r.title, mid-r.title.lineH-r.px(10), name, th.title)
 	center(r.title, mid+r.px(10), none, th.dim)
-	return &Page{Image: img, view: r.p.Height, pauseTop: 10 * time.Second, clock: r.clock,
-		clockAt: image.Pt(s.Max.X-5*r.clock.cw, s.Min.Y)}
+	return &Page{Image: img, view: r.p.Height, pauseTop: 10 * time.Second, clock: r.clock, clockAt: bd.clockAt}
 }
 
 var weekday = [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}

@@ -153,7 +153,7 @@ func TestLEDPalette(t *testing.T) {
 		}
 		pal := map[color.RGBA]bool{}
 		for _, c := range []color.RGBA{th.bg, th.text, th.title, th.heading, th.dim, th.totalFG, th.totalBG,
-			th.zebra, th.headRow, th.rule, th.bandText, th.party, th.village, th.finance, th.other} {
+			th.zebra, th.headRow, th.rule, th.bandText, th.party, th.village, th.finance, th.other, th.urgent, th.urgentText} {
 			pal[c] = true
 		}
 		for _, p := range allPages(t, kind, "128x64") {
@@ -182,7 +182,8 @@ func TestLEDPalette(t *testing.T) {
 // background and the band colours may appear.
 func TestTVTitleSafe(t *testing.T) {
 	th := tvTheme
-	ok := map[color.RGBA]bool{th.bg: true, th.party: true, th.village: true, th.finance: true, th.other: true}
+	ok := map[color.RGBA]bool{th.bg: true, th.party: true, th.village: true, th.finance: true, th.other: true,
+		th.urgent: true, th.badge: true}
 	for _, size := range []string{"1280x720", "720x576", "1920x1080"} {
 		r := mustRenderer(t, "tv", size)
 		for _, p := range allPages(t, "tv", size) {

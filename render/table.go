@@ -55,12 +55,18 @@ func (r *Renderer) tableBlocks(t *content.Table, x, w int) []*block {
 	}
 	header := make([]tableCell, len(cols))
 	for k, ci := range cols {
-		header[k] = tableCell{s: t.Header[ci], amount: isAmount(ci)}
+		h := t.Header[ci]
+		// TV puts the unit in the amount headers instead of a 金额单位 line
+		// above the table: that line cost a table row on every page.
+		if !r.led() && isAmount(ci) && !strings.Contains(h, "元") {
+			h += "（元）"
+		}
+		header[k] = tableCell{s: h, amount: isAmount(ci)}
 	}
 
 	cellF, boldF, padX, padY := r.px16, r.px16, 2, 0
 	if !r.led() {
-		cellF, boldF, padX, padY = r.cell, r.cellBold, r.px(12), r.px(6)
+		cellF, boldF, padX, padY = r.cell, r.cellBold, r.px(12), r.px(3)
 	}
 	widths, ok := fitColumns(boldF, header, rows, w, padX)
 	if !ok && r.led() {
@@ -117,19 +123,12 @@ func (r *Renderer) tableBlocks(t *content.Table, x, w int) []*block {
 		}
 	} else {
 		hb := rowBlock(header, boldF, th.text, th.headRow)
-		noteH := 0
-		if anyAmount {
-			noteH = r.small.lineH
-		}
 		rule := r.px(3)
-		head = &block{h: noteH + hb.h + rule, text: hb.text + runeCount(note)}
+		head = &block{h: hb.h + rule, text: hb.text}
 		head.draw = func(dst *image.RGBA, y int) {
-			if anyAmount {
-				r.small.draw(dst, x+w-r.small.width(note), y, note, th.dim)
-			}
-			hb.draw(dst, y+noteH)
+			hb.draw(dst, y)
 			// ≥ 2 px rules: a 1-px line flickers on interlaced 576i.
-			fillRect(dst, image.Rect(x, y+noteH+hb.h, x+w, y+head.h), th.rule)
+			fillRect(dst, image.Rect(x, y+hb.h, x+w, y+head.h), th.rule)
 		}
 	}
 	head.head = head
@@ -295,4 +294,69 @@ func (r *Renderer) recordBlocks(header []tableCell, rows [][]tableCell, totalRow
 		bs = append(bs, b)
 	}
 	return bs
+}
+
+// voucherBlocks adds a receipt photo after the table for each distinct
+// voucher photo, captioned with the rows it backs, so every figure can be
+// traced to its receipt on the board itself. Photos the body already
+// shows are skipped.
+func (r *Renderer) voucherBlocks(v *content.Village, it *content.Item, x, w int, box image.Point) []*block {
+	t := it.Table
+	shown := map[string]bool{}
+	for _, b := range it.Body {
+		if b.Kind == content.Image {
+			shown[b.Src] = true
+		}
+	}
+	var order []string
+	captions := map[string][]string{}
+	for i, src := range t.Voucher {
+		if src == "" || shown[src] || i >= len(t.Rows) {
+			continue
+		}
+		if _, ok := captions[src]; !ok {
+			order = append(order, src)
+		}
+		captions[src] = append(captions[src], voucherCaption(t, i))
+	}
+	var bs []*block
+	for _, src := range order {
+		if r.led() {
+			bs = append(bs, spacer(4))
+		}
+		bs = append(bs, r.photoBlock(v, content.Block{Kind: content.Image, Src: src, Text: strings.Join(captions[src], "\n")}, x, w, box))
+	}
+	return bs
+}
+
+// voucherCaption is row i in words: 凭证 2026-10-07 记-007 道路维修材料费
+// 支出 1,360.00 元.
+func voucherCaption(t *content.Table, i int) string {
+	var b strings.Builder
+	b.WriteString("凭证")
+	row := t.Rows[i]
+	for ci, c := range row {
+		c = strings.TrimSpace(c)
+		if c == "" || ci < len(t.Header) && isVoucherColumn(t.Header[ci]) || ci < len(t.Amount) && t.Amount[ci] {
+			continue
+		}
+		b.WriteString(" " + c)
+	}
+	for ci, c := range row {
+		if ci >= len(t.Amount) || !t.Amount[ci] || strings.TrimSpace(c) == "" {
+			continue
+		}
+		if f, ok := formatAmount(c); ok {
+			c = f
+		}
+		label, unit := "", " 元"
+		if ci < len(t.Header) {
+			label = strings.TrimSuffix(strings.TrimSuffix(t.Header[ci], "（元）"), "(元)")
+		}
+		if strings.Contains(label, "元") { // 万元: the header names its own unit
+			unit = ""
+		}
+		b.WriteString("  " + strings.TrimSpace(label+" "+c) + unit)
+	}
+	return b.String()
 }

@@ -14,6 +14,11 @@ type theme struct {
 	zebra, headRow, rule           color.RGBA
 	bandText                       color.RGBA
 	party, village, finance, other color.RGBA
+	// urgent is the header band of an urgent item, urgentText its text;
+	// badge/badgeText the 紧急通知 badge on TV.
+	urgent, urgentText, badge, badgeText color.RGBA
+	// ticker is the crawl band; urgentTicker the band of a 紧急 crawl.
+	ticker, tickerText, urgentTicker color.RGBA
 }
 
 var (
@@ -28,6 +33,7 @@ var ledRGBTheme = theme{
 	zebra: black, headRow: black, rule: amber, bandText: white,
 	party: color.RGBA{255, 40, 40, 255}, village: color.RGBA{0, 230, 80, 255},
 	finance: amber, other: color.RGBA{0, 230, 255, 255},
+	urgent: color.RGBA{255, 0, 0, 255}, urgentText: white,
 }
 
 // One colour, 1 bit: emphasis has to be inversion.
@@ -35,6 +41,7 @@ var ledMonoTheme = theme{
 	bg: black, text: amber, title: amber, heading: amber, dim: amber,
 	totalFG: black, totalBG: amber, zebra: black, headRow: black, rule: amber, bandText: amber,
 	party: amber, village: amber, finance: amber, other: amber,
+	urgent: amber, urgentText: black,
 }
 
 var tvTheme = theme{
@@ -46,6 +53,11 @@ var tvTheme = theme{
 	rule: color.RGBA{80, 80, 80, 255}, bandText: white,
 	party: color.RGBA{170, 20, 20, 255}, village: color.RGBA{20, 90, 160, 255},
 	finance: color.RGBA{150, 80, 0, 255}, other: color.RGBA{40, 60, 80, 255},
+	// A red no category uses (党务 is a darker, browner red), with a yellow
+	// badge: red + yellow reads as a warning even to colour-weak eyes.
+	urgent: color.RGBA{215, 0, 0, 255}, urgentText: white,
+	badge: color.RGBA{255, 221, 0, 255}, badgeText: color.RGBA{180, 0, 0, 255},
+	ticker: color.RGBA{25, 35, 55, 255}, tickerText: white, urgentTicker: color.RGBA{215, 0, 0, 255},
 }
 
 // category picks the colour of the item's major category (党务 red, 村务
