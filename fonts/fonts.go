@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/golang/freetype/truetype"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
@@ -23,6 +24,8 @@ var (
 	notoRegularOTF []byte
 	//go:embed data/NotoSansCJKsc-Bold.otf
 	notoBoldOTF []byte
+	//go:embed data/DroidSansFallback.ttf.gz
+	droidTTFGZ []byte
 )
 
 const opaque = 0xff
@@ -33,11 +36,25 @@ var (
 	pixel12 = lazy(func() (*bitmapFont, error) { return loadSBF("wqy12", wqy12GZ) })
 	regular = lazy(func() (*opentype.Font, error) { return loadOTF("NotoSansCJKsc-Regular", notoRegularOTF) })
 	bold    = lazy(func() (*opentype.Font, error) { return loadOTF("NotoSansCJKsc-Bold", notoBoldOTF) })
+	// droid is the vector fallback, parsed when a face first meets a rune Noto lacks (or by Missing).
+	droid = lazy(func() (*truetype.Font, error) { return loadTTF("DroidSansFallback", droidTTFGZ) })
 )
 
 func lazy[T any](load func() (T, error)) func() (T, error) { return sync.OnceValues(load) }
 
 func loadSBF(name string, gz []byte) (*bitmapFont, error) {
+	b, err := gunzip(name, gz)
+	if err != nil {
+		return nil, err
+	}
+	f, err := parseSBF(b)
+	if err != nil {
+		return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
+	}
+	return f, nil
+}
+
+func gunzip(name string, gz []byte) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
 		return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
@@ -46,7 +63,15 @@ func loadSBF(name string, gz []byte) (*bitmapFont, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
 	}
-	f, err := parseSBF(b)
+	return b, nil
+}
+
+func loadTTF(name string, gz []byte) (*truetype.Font, error) {
+	b, err := gunzip(name, gz)
+	if err != nil {
+		return nil, err
+	}
+	f, err := truetype.Parse(b)
 	if err != nil {
 		return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
 	}
@@ -82,9 +107,13 @@ func Pixel(px int) (font.Face, error) {
 	return bitmapFace{f}, nil
 }
 
-// Vector returns an anti-aliased Noto Sans CJK SC face of px pixels per em, Bold if bold.
-// Rasterized glyphs are cached per size and weight across all faces, so text drawn again costs no
-// rasterization. Use each face from one goroutine; ask for one face per goroutine.
+// Vector returns an anti-aliased Noto Sans CJK SC face of px pixels per em, Bold if bold. Runes
+// the Noto subset lacks (rare hanzi of names: the rest of GBK, CJK Ext A, traditional forms) are
+// drawn from Droid Sans Fallback at the same size on the same baseline (regular weight only: Droid
+// has no bold); runes neither has draw Noto's box and report ok=false. Metrics are Noto's.
+// Rasterized glyphs, fallback ones included, are cached per size and weight across all faces, so
+// text drawn again costs no rasterization. Use each face from one goroutine; ask for one face per
+// goroutine.
 func Vector(px float64, bold bool) (font.Face, error) {
 	if !(px >= 4 && px <= 1024) {
 		return nil, fmt.Errorf("fonts: vector size %v px out of range 4..1024", px)
@@ -97,7 +126,7 @@ func Vector(px float64, bold bool) (font.Face, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fonts: vector face %v px: %w", px, err)
 	}
-	return &vectorFace{Face: face.(*opentype.Face), cache: cacheFor(px, bold)}, nil
+	return &vectorFace{Face: face.(*opentype.Face), noto: f, px: px, cache: cacheFor(px, bold)}, nil
 }
 
 func vectorFont(isBold bool) (*opentype.Font, error) {
@@ -108,9 +137,10 @@ func vectorFont(isBold bool) (*opentype.Font, error) {
 }
 
 // Missing reports, in order of first appearance and without repeats, the runes of s that some
-// embedded face cannot draw: sunpub does not know which screen an item will reach, so a rune the
-// 12 px board lacks is missing even if the TV face has it. Control characters (newlines, tabs)
-// are layout, not glyphs, and are never reported.
+// embedded face cannot draw — Pixel(12), Pixel(16), or Vector in either weight counting its Droid
+// fallback — so it would show a box there: sunpub does not know which screen an item will reach,
+// so a rune the 12 px board lacks is missing even if the TV face has it. Control characters
+// (newlines, tabs) are layout, not glyphs, and are never reported.
 func Missing(s string) []rune {
 	p12, err12 := pixel12()
 	p16, err16 := pixel16()
@@ -124,6 +154,11 @@ func Missing(s string) []rune {
 		i, err := f.GlyphIndex(&buf, r)
 		return err == nil && i != 0
 	}
+	// freetype's Index is 0 (.notdef) for a rune the font lacks.
+	inDroid := func(r rune) bool {
+		fb, err := droid()
+		return err == nil && fb.Index(r) != 0
+	}
 	var out []rune
 	seen := map[rune]bool{}
 	for _, r := range s {
@@ -132,7 +167,7 @@ func Missing(s string) []rune {
 		}
 		seen[r] = true
 		if err12 != nil || !p12.has(r) || err16 != nil || !p16.has(r) ||
-			!inOTF(reg, errR, r) || !inOTF(bld, errB, r) {
+			!(inOTF(reg, errR, r) && inOTF(bld, errB, r) || inDroid(r)) {
 			out = append(out, r)
 		}
 	}

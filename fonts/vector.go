@@ -4,8 +4,10 @@ import (
 	"image"
 	"sync"
 
+	"github.com/golang/freetype/truetype"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 )
 
@@ -80,18 +82,64 @@ func cacheFor(px float64, bold bool) *glyphCache {
 	return c
 }
 
-// vectorFace wraps an opentype face (which reuses one mask buffer and is not safe for concurrent
-// use) with the shared glyph cache.
+// vectorFace wraps an opentype Noto face (which reuses one mask buffer and is not safe for
+// concurrent use) with the shared glyph cache and a per-rune fallback to Droid Sans Fallback
+// through golang/freetype.
 type vectorFace struct {
-	*opentype.Face // Metrics, Kern, GlyphBounds, GlyphAdvance, Close: no rasterization
+	*opentype.Face // Noto: Metrics, Kern (0 whenever a rune is not Noto's), Close
+	noto           *opentype.Font
+	px             float64
+	buf            sfnt.Buffer
 	cache          *glyphCache
 	nocache        bool // benchmarks only: measure what the cache saves
+
+	// The fallback face is made on first need, so text Noto covers never parses Droid.
+	fbTried bool
+	fbFont  *truetype.Font
+	fb      font.Face
 }
 
 var _ font.Face = (*vectorFace)(nil)
 
+// source says which font draws r.
+type source uint8
+
+const (
+	srcNoto  source = iota
+	srcDroid        // Noto lacks r, Droid has it
+	srcNone         // neither: Noto's .notdef box, ok=false
+)
+
+func (v *vectorFace) source(r rune) source {
+	if i, err := v.noto.GlyphIndex(&v.buf, r); err == nil && i != 0 {
+		return srcNoto
+	}
+	if !v.fbTried {
+		v.fbTried = true
+		// A broken fallback must not break Noto text: on error, runes Noto lacks stay boxes
+		// (and Missing, failing the same way, reports them).
+		if f, err := droid(); err == nil {
+			v.fbFont = f
+			v.fb = truetype.NewFace(f, &truetype.Options{
+				Size:    v.px,
+				DPI:     72,
+				Hinting: font.HintingNone,
+				// Our cache holds the glyphs; freetype's own would only cost memory.
+				GlyphCacheEntries: 1,
+				SubPixelsX:        subpixel,
+				SubPixelsY:        1,
+			})
+		}
+	}
+	// freetype returns ok for runes the font lacks (glyph 0, .notdef): ask the cmap.
+	if v.fbFont != nil && v.fbFont.Index(r) != 0 {
+		return srcDroid
+	}
+	return srcNone
+}
+
 // Glyph draws from the cache, rasterizing on a miss. dot.Y is rounded to a whole pixel and dot.X
-// to 1/subpixel of one. For runes Noto lacks it returns ok=false with the font's .notdef box
+// to 1/subpixel of one. For runes neither font has it returns ok=false with Noto's .notdef box
 // (kept by the subsetter), which font.Drawer draws.
 func (v *vectorFace) Glyph(dot fixed.Point26_6, r rune) (image.Rectangle, image.Image, image.Point, fixed.Int26_6, bool) {
 	const unit = 64 / subpixel
@@ -111,10 +159,40 @@ func (v *vectorFace) Glyph(dot fixed.Point26_6, r rune) (image.Rectangle, image.
 	return g.dr.Add(origin), g.mask, image.Point{}, g.adv, g.ok
 }
 
+func (v *vectorFace) GlyphBounds(r rune) (fixed.Rectangle26_6, fixed.Int26_6, bool) {
+	if v.source(r) == srcDroid {
+		return v.fb.GlyphBounds(r)
+	}
+	return v.Face.GlyphBounds(r)
+}
+
+func (v *vectorFace) GlyphAdvance(r rune) (fixed.Int26_6, bool) {
+	if v.source(r) == srcDroid {
+		return v.fb.GlyphAdvance(r)
+	}
+	return v.Face.GlyphAdvance(r)
+}
+
 func (v *vectorFace) rasterize(r rune, phase uint8) *cachedGlyph {
 	dot := fixed.Point26_6{X: fixed.Int26_6(phase) * (64 / subpixel)}
-	dr, mask, maskp, adv, ok := v.Face.Glyph(dot, r)
-	// The opentype face reuses its mask buffer on the next call: copy.
+	var (
+		dr    image.Rectangle
+		mask  image.Image
+		maskp image.Point
+		adv   fixed.Int26_6
+		ok    bool
+	)
+	if v.source(r) == srcDroid {
+		// Both faces put the baseline at dot.Y, so Droid's glyph sits on Noto's line.
+		dr, mask, maskp, adv, ok = v.fb.Glyph(dot, r)
+		if !ok { // an empty outline: advance, draw nothing
+			adv, _ = v.fb.GlyphAdvance(r)
+			dr, mask, ok = image.Rectangle{}, nil, true
+		}
+	} else {
+		dr, mask, maskp, adv, ok = v.Face.Glyph(dot, r)
+	}
+	// Both faces reuse their mask buffer on the next call: copy.
 	m := image.NewAlpha(image.Rect(0, 0, dr.Dx(), dr.Dy()))
 	if src, isAlpha := mask.(*image.Alpha); isAlpha {
 		for y := range dr.Dy() {

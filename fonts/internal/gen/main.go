@@ -4,14 +4,18 @@
 //
 //	go generate ./fonts
 //
-// It needs these Debian packages: unifont, xfonts-wqy, fonts-noto-cjk, unicode-data, pcf2bdf and
-// fonttools (for pyftsubset). Outputs (all committed):
+// It needs these Debian packages: unifont, xfonts-wqy, fonts-noto-cjk, fonts-droid-fallback,
+// unicode-data, pcf2bdf and fonttools (for pyftsubset). Outputs (all committed):
 //
-//	data/unifont16.sbf.gz                16 px bitmap face (GNU Unifont)
-//	data/wqy12.sbf.gz                    12 px bitmap face (WenQuanYi Bitmap Song 9pt = 12 px)
-//	data/NotoSansCJKsc-{Regular,Bold}.otf Noto Sans CJK SC subsets (CFF)
-//	testdata/{gb2312,tgh}_hanzi.txt      the hanzi lists the coverage tests check against
-//	testdata/charset.txt                 every rune the generator tried to embed
+//	data/unifont16.sbf.gz                 16 px bitmap face (GNU Unifont): charset + GBK hanzi + CJK Ext A
+//	data/wqy12.sbf.gz                     12 px bitmap face (WenQuanYi Bitmap Song 9pt = 12 px): charset + GBK hanzi
+//	data/NotoSansCJKsc-{Regular,Bold}.otf Noto Sans CJK SC subsets (CFF): charset
+//	data/DroidSansFallback.ttf.gz         Droid Sans Fallback subset (TrueType glyf), gzip'd: the GBK,
+//	                                      Ext A and Ext B hanzi Droid has and the Noto subset lacks
+//	LICENSE-droid-fallback.txt            Debian copyright of fonts-droid-fallback + Apache-2.0 text
+//	testdata/{gb2312,tgh,gbk}_hanzi.txt   the hanzi lists the coverage tests check against
+//	testdata/charset.txt                  every rune the generator tried to embed in every face
+//	testdata/droid.txt                    the runes of the Droid subset
 package main
 
 import (
@@ -32,6 +36,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/golang/freetype/truetype"
+	"golang.org/x/image/font/sfnt"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -39,6 +45,10 @@ var (
 	unifontHex = flag.String("unifont", "/usr/share/unifont/unifont.hex", "GNU Unifont .hex file")
 	wqyPCF     = flag.String("wqy", "/usr/share/fonts/X11/misc/wenquanyi_9pt.pcf", "WenQuanYi 12 px PCF")
 	notoDir    = flag.String("noto", "/usr/share/fonts/opentype/noto", "directory of NotoSansCJK-*.ttc")
+	droidTTF   = flag.String("droid", "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", "Droid Sans Fallback (full)")
+	droidCopy  = flag.String("droid-copyright", "/usr/share/doc/fonts-droid-fallback/copyright", "Debian copyright of fonts-droid-fallback")
+	apache2    = flag.String("apache2", "/usr/share/common-licenses/Apache-2.0", "Apache License 2.0 text")
+	licDir     = flag.String("licenses", ".", "output directory for licence files")
 	unihan     = flag.String("unihan", "/usr/share/unicode/Unihan_OtherMappings.txt.bz2", "Unihan OtherMappings (kGB0, kTGH)")
 	outDir     = flag.String("out", "data", "output directory for embedded data")
 	testDir    = flag.String("testdata", "testdata", "output directory for test lists")
@@ -66,14 +76,22 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	log.Printf("charset: %d runes (%d GB2312 hanzi, %d 通用规范汉字表)", len(set), len(gb), len(tgh))
-	for name, rs := range map[string][]rune{"gb2312_hanzi.txt": gb, "tgh_hanzi.txt": tgh, "charset.txt": set} {
+	gbk, err := gbkHanzi()
+	if err != nil {
+		return err
+	}
+	extA := runeRange(0x3400, 0x4dbf)
+	log.Printf("charset: %d runes (%d GB2312 hanzi, %d 通用规范汉字表); %d GBK hanzi", len(set), len(gb), len(tgh), len(gbk))
+	for name, rs := range map[string][]rune{"gb2312_hanzi.txt": gb, "tgh_hanzi.txt": tgh, "gbk_hanzi.txt": gbk, "charset.txt": set} {
 		if err := os.WriteFile(filepath.Join(*testDir, name), []byte(string(rs)+"\n"), 0o644); err != nil {
 			return err
 		}
 	}
 
-	uni, err := readUnifont(*unifontHex, set)
+	// The pixel faces also take every GBK hanzi (and Unifont the CJK Ext A block) they have: rare
+	// characters in names on subsidy lists must draw. A 12 px rune WQY lacks stays a box rather
+	// than a scaled Unifont glyph.
+	uni, err := readUnifont(*unifontHex, union(set, gbk, extA))
 	if err != nil {
 		return err
 	}
@@ -81,7 +99,7 @@ func run() error {
 	if err := writeSBF(filepath.Join(*outDir, "unifont16.sbf.gz"), 16, 14, 2, uni); err != nil {
 		return err
 	}
-	wqy, err := readWQY(*wqyPCF, set)
+	wqy, err := readWQY(*wqyPCF, union(set, gbk))
 	if err != nil {
 		return err
 	}
@@ -94,6 +112,192 @@ func run() error {
 		if err := subsetNoto(w, set); err != nil {
 			return err
 		}
+	}
+	droid, err := subsetDroid(union(gbk, extA, runeRange(0x20000, 0x3134f)))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(*testDir, "droid.txt"), []byte(string(droid)+"\n"), 0o644); err != nil {
+		return err
+	}
+	return writeDroidLicense()
+}
+
+func runeRange(lo, hi rune) []rune {
+	rs := make([]rune, 0, hi-lo+1)
+	for r := lo; r <= hi; r++ {
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// union returns the sorted runes of all the lists, without repeats.
+func union(lists ...[]rune) []rune {
+	var out []rune
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// isHanzi: the CJK Unified Ideographs blocks (BMP and beyond) and the compatibility ideographs.
+func isHanzi(r rune) bool {
+	return (r >= 0x3400 && r <= 0x4dbf) || (r >= 0x4e00 && r <= 0x9fff) ||
+		(r >= 0xf900 && r <= 0xfaff) || (r >= 0x20000 && r <= 0x3134f)
+}
+
+// gbkHanzi decodes every double-byte GBK code (0x8140–0xFEFE) and keeps the hanzi: 20,902 in the
+// URO block plus 21 compatibility ideographs, the same 20,923 as Python's gbk codec. x/text's
+// decoder also maps 52 codes of row FE to CJK Ext A (the GB 18030 mapping; CP936 and Python leave
+// them undefined): those are dropped here, and the Ext A block is added where a face has it.
+func gbkHanzi() ([]rune, error) {
+	dec := simplifiedchinese.GBK.NewDecoder()
+	var out []rune
+	for lead := 0x81; lead <= 0xfe; lead++ {
+		for trail := 0x40; trail <= 0xfe; trail++ {
+			if trail == 0x7f {
+				continue
+			}
+			s, err := dec.Bytes([]byte{byte(lead), byte(trail)})
+			if err != nil {
+				continue // unassigned codes
+			}
+			if r := []rune(string(s)); len(r) == 1 && isHanzi(r[0]) && !(r[0] >= 0x3400 && r[0] <= 0x4dbf) {
+				out = append(out, r[0])
+			}
+		}
+	}
+	out = union(out)
+	if len(out) != 20923 {
+		return nil, fmt.Errorf("GBK decodes to %d hanzi, want 20923", len(out))
+	}
+	return out, nil
+}
+
+// subsetDroid writes the Droid Sans Fallback subset: the runes of want that Droid has and that
+// either Noto subset lacks. It checks both sides with golang/freetype and x/image/font/sfnt, the
+// parsers package fonts uses, so what the tests see is what was decided here.
+func subsetDroid(want []rune) ([]rune, error) {
+	full, err := os.ReadFile(*droidTTF)
+	if err != nil {
+		return nil, err
+	}
+	droid, err := truetype.Parse(full)
+	if err != nil {
+		return nil, fmt.Errorf("parse %q: %w", *droidTTF, err)
+	}
+	var notos []*sfnt.Font
+	for _, w := range []string{"Regular", "Bold"} {
+		p := filepath.Join(*outDir, "NotoSansCJKsc-"+w+".otf")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		f, err := sfnt.Parse(b)
+		if err != nil {
+			return nil, fmt.Errorf("parse %q: %w", p, err)
+		}
+		notos = append(notos, f)
+	}
+	var buf sfnt.Buffer
+	var keep []rune
+	for _, r := range want {
+		if droid.Index(r) == 0 { // freetype: 0 is .notdef, i.e. missing
+			continue
+		}
+		for _, n := range notos {
+			if i, err := n.GlyphIndex(&buf, r); err != nil || i == 0 {
+				keep = append(keep, r)
+				break
+			}
+		}
+	}
+	tmp, err := os.CreateTemp("", "droid*.ttf")
+	if err != nil {
+		return nil, err
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	if err := pyftsubset(*droidTTF, tmp.Name(), keep,
+		// golang/freetype reads cmap, hmtx, glyf/loca (and kern); the rest is dead weight.
+		"--layout-features=",
+		"--drop-tables+=GSUB,GPOS,GDEF,BASE,vhea,vmtx,gasp",
+		"--no-hinting",
+		"--notdef-outline",
+		"--name-IDs=0,1,2,3,4,5,6,13,14",
+	); err != nil {
+		return nil, err
+	}
+	ttf, err := os.ReadFile(tmp.Name())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := truetype.Parse(ttf); err != nil {
+		return nil, fmt.Errorf("golang/freetype rejects the Droid subset: %w", err)
+	}
+	dst := filepath.Join(*outDir, "DroidSansFallback.ttf.gz")
+	n, err := writeGzip(dst, ttf)
+	if err != nil {
+		return nil, err
+	}
+	if n > 2_500_000 {
+		return nil, fmt.Errorf("%s: %d bytes, more than 2.5 MB; check the rune list", dst, n)
+	}
+	log.Printf("%s: %d runes, %d bytes (%d uncompressed)", dst, len(keep), n, len(ttf))
+	return keep, nil
+}
+
+func writeDroidLicense() error {
+	cr, err := os.ReadFile(*droidCopy)
+	if err != nil {
+		return err
+	}
+	ap, err := os.ReadFile(*apache2)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	b.WriteString("Droid Sans Fallback, as embedded (subset) in data/DroidSansFallback.ttf.gz.\n")
+	b.WriteString("Source: Debian package fonts-droid-fallback, " + *droidTTF + ".\n\n")
+	b.WriteString("==> Debian copyright file (" + *droidCopy + ") <==\n\n")
+	b.Write(cr)
+	b.WriteString("\n\n==> Apache License, Version 2.0 (" + *apache2 + ") <==\n\n")
+	b.Write(ap)
+	return os.WriteFile(filepath.Join(*licDir, "LICENSE-droid-fallback.txt"), b.Bytes(), 0o644)
+}
+
+func writeGzip(path string, data []byte) (int, error) {
+	var out bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	if err != nil {
+		return 0, err
+	}
+	zw.Write(data)
+	if err := zw.Close(); err != nil {
+		return 0, err
+	}
+	return out.Len(), os.WriteFile(path, out.Bytes(), 0o644)
+}
+
+// pyftsubset cuts src down to runes, writing dst.
+func pyftsubset(src, dst string, runes []rune, opts ...string) error {
+	var cps []string
+	for _, r := range runes {
+		cps = append(cps, fmt.Sprintf("%04X", r))
+	}
+	list, err := os.CreateTemp("", "unicodes*.txt")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(list.Name())
+	if _, err := list.WriteString(strings.Join(cps, "\n")); err != nil {
+		return err
+	}
+	list.Close()
+	args := append([]string{src, "--unicodes-file=" + list.Name(), "--output-file=" + dst}, opts...)
+	if out, err := exec.Command("pyftsubset", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("pyftsubset %q: %v: %s", src, err, out)
 	}
 	return nil
 }
@@ -372,43 +576,19 @@ func writeSBF(path string, px, ascent, descent int, gs []glyph) error {
 		hdr.Write(rec)
 		bits.Write(g.rows)
 	}
-	var out bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	n, err := writeGzip(path, append(hdr.Bytes(), bits.Bytes()...))
 	if err != nil {
 		return err
 	}
-	zw.Write(hdr.Bytes())
-	zw.Write(bits.Bytes())
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-		return err
-	}
-	log.Printf("%s: %d glyphs, %d bytes", path, len(gs), out.Len())
+	log.Printf("%s: %d glyphs, %d bytes", path, len(gs), n)
 	return nil
 }
 
 func subsetNoto(weight string, set []rune) error {
 	src := filepath.Join(*notoDir, "NotoSansCJK-"+weight+".ttc")
 	dst := filepath.Join(*outDir, "NotoSansCJKsc-"+weight+".otf")
-	var cps []string
-	for _, r := range set {
-		cps = append(cps, fmt.Sprintf("%04X", r))
-	}
-	list, err := os.CreateTemp("", "unicodes*.txt")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(list.Name())
-	if _, err := list.WriteString(strings.Join(cps, "\n")); err != nil {
-		return err
-	}
-	list.Close()
-	cmd := exec.Command("pyftsubset", src,
+	if err := pyftsubset(src, dst, set,
 		"--font-number="+strconv.Itoa(notoSCIndex),
-		"--unicodes-file="+list.Name(),
-		"--output-file="+dst,
 		// x/image/font/opentype uses only cmap, hmtx and CFF outlines (plus kerning, which CJK
 		// text does not need); GSUB/GPOS/vertical metrics are most of the subset's size.
 		"--layout-features=",
@@ -416,9 +596,8 @@ func subsetNoto(weight string, set []rune) error {
 		"--no-hinting",
 		"--notdef-outline",
 		"--name-IDs=0,1,2,3,4,5,6,13,14",
-	)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("pyftsubset %q: %v: %s", src, err, out)
+	); err != nil {
+		return err
 	}
 	st, err := os.Stat(dst)
 	if err != nil {
