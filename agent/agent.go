@@ -18,6 +18,7 @@ import (
 
 	"github.com/sunboard/sunboard/content"
 	"github.com/sunboard/sunboard/display/sim"
+	"github.com/sunboard/sunboard/display/spi"
 	"github.com/sunboard/sunboard/feed"
 	"github.com/sunboard/sunboard/player"
 	"github.com/sunboard/sunboard/render"
@@ -150,6 +151,19 @@ func (a *Agent) outputs() ([]output, error) {
 			if o.FPS == 0 && prof.Kind == render.TV {
 				o.FPS = 25 // PAL
 			}
+		case "spi":
+			dev, err := spi.Open(d.Bus, &spi.Opts{Width: prof.Width, Height: prof.Height, Map: d.Map,
+				Order: d.Order, Brightness: d.Brightness, MaxMilliamps: d.MaxMilliamps})
+			if err != nil {
+				return nil, fmt.Errorf("display %s: %w", d.Name, err)
+			}
+			o.Dev = dev
+		case "ws281x":
+			dev, err := openWS281x(d, prof)
+			if err != nil {
+				return nil, fmt.Errorf("display %s: %w", d.Name, err)
+			}
+			o.Dev = dev
 		default:
 			return nil, fmt.Errorf("display %s: kind %q not supported", d.Name, d.Kind)
 		}

@@ -39,6 +39,13 @@ type DisplayConfig struct {
 	Size    string `toml:"size"`    // "128x64"
 	Profile string `toml:"profile"` // led-mono | led-rgb | tv
 	FPS     int    `toml:"fps"`
+	// LED wiring (spi, ws281x).
+	Bus          string `toml:"bus"`           // spi: periph bus name, "" = first
+	Pin          int    `toml:"pin"`           // ws281x: GPIO (18 = PWM0)
+	Map          string `toml:"map"`           // pixel mapping, e.g. "chain:2x1;serpentine"
+	Order        string `toml:"order"`         // colour order on the wire, default GRB
+	Brightness   uint8  `toml:"brightness"`    // 1..255, 0 = full
+	MaxMilliamps int    `toml:"max_milliamps"` // power supply budget
 }
 
 type duration struct{ time.Duration }
@@ -113,9 +120,9 @@ func ParseConfig(name string, raw []byte) (*Config, error) {
 		}
 		seen[d.Name] = true
 		switch d.Kind {
-		case "sim":
+		case "sim", "spi", "ws281x":
 		default:
-			return nil, bad(key+".kind", "%q: this build drives sim displays (spi, ws281x, fbdev, drm come with the display drivers)", d.Kind)
+			return nil, bad(key+".kind", "%q: use sim, spi or ws281x (fbdev and drm come with the TV drivers)", d.Kind)
 		}
 		if _, err := render.ParseProfile(d.Profile, d.Size); err != nil {
 			return nil, bad(key, "%v", err)
