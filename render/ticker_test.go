@@ -1,0 +1,128 @@
+package render
+
+import (
+	"bytes"
+	"image"
+	"testing"
+	"time"
+)
+
+func tickerPage(t testing.TB, size string, item int, text string) (*Page, *Ticker, *image.RGBA) {
+	t.Helper()
+	v := sampleVillage()
+	r := mustRenderer(t, "tv", size)
+	ps, err := r.Item(v, v.Items[item])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := r.Ticker(text)
+	if tk == nil {
+		t.Fatalf("Ticker(%q) = nil on tv", text)
+	}
+	ps[0].SetTicker(tk)
+	return ps[0], tk, image.NewRGBA(image.Rect(0, 0, r.p.Width, r.p.Height))
+}
+
+func TestTickerNil(t *testing.T) {
+	if tk := mustRenderer(t, "led-rgb", "128x64").Ticker("紧急通知：寒潮"); tk != nil {
+		t.Error("LED Ticker: want nil")
+	}
+	if tk := mustRenderer(t, "tv", "1280x720").Ticker("  \n "); tk != nil {
+		t.Error("empty Ticker: want nil")
+	}
+}
+
+func TestTickerFrame(t *testing.T) {
+	at := time.Date(2026, 11, 22, 9, 41, 0, 0, time.UTC)
+	now := at
+	p, tk, dst := tickerPage(t, "1280x720", 1, "紧急通知：11月23日至25日寒潮大风，请加固大棚、谨防煤气中毒。")
+	p.SetClock(func() time.Time { return now })
+	p.Frame(dst, 5*time.Second)
+	golden(t, "tv-frame-ticker", dst)
+	r := mustRenderer(t, "tv", "1280x720")
+	if !tk.urgent || dst.RGBAAt(0, dst.Rect.Dy()-1) != r.th.urgentTicker {
+		t.Errorf("紧急 ticker: band %v, want red %v", dst.RGBAAt(0, dst.Rect.Dy()-1), r.th.urgentTicker)
+	}
+	if tk.top < r.safe.Min.Y || tk.textY < tk.top || tk.textY+tk.strip.Rect.Dy() > r.safe.Max.Y {
+		t.Errorf("ticker text rows %d..%d outside title-safe %v", tk.textY, tk.textY+tk.strip.Rect.Dy(), r.safe)
+	}
+	// The page's own content ends above the band: nothing is covered.
+	for y := tk.top; y < p.Image.Rect.Dy(); y++ {
+		for x := 0; x < p.Image.Rect.Dx(); x++ {
+			if p.Image.RGBAAt(x, y) != r.th.bg {
+				t.Fatalf("page content at (%d,%d) under the ticker band (top %d)", x, y, tk.top)
+			}
+		}
+	}
+
+	// One second later the crawl has moved 120 px left, whatever t says.
+	row := func(img *image.RGBA, y int) []byte {
+		o := img.PixOffset(0, y)
+		return append([]byte(nil), img.Pix[o:o+img.Rect.Dx()*4]...)
+	}
+	y := tk.textY + tk.strip.Rect.Dy()/2
+	before := row(dst, y)
+	now = at.Add(time.Second)
+	p.Frame(dst, 0)
+	after := row(dst, y)
+	if !bytes.Equal(before[120*4:], after[:len(after)-120*4]) {
+		t.Error("crawl did not move 120 px left in 1 s")
+	}
+	// Seamless across pages: another page at the same instant shows the
+	// same crawl.
+	q, _, dst2 := tickerPage(t, "1280x720", 0, "紧急通知：11月23日至25日寒潮大风，请加固大棚、谨防煤气中毒。")
+	q.SetClock(func() time.Time { return now })
+	q.Frame(dst2, 17*time.Second)
+	if !bytes.Equal(row(dst2, y), after) {
+		t.Error("crawl differs between pages at the same instant")
+	}
+	// Whole-pixel steps at 50 fps: 2 or 3 px a frame, never backwards.
+	prev := tk.offset(now)
+	for i := 1; i <= 100; i++ {
+		o := tk.offset(now.Add(time.Duration(i) * 20 * time.Millisecond))
+		d := (o - prev + tk.strip.Rect.Dx()) % tk.strip.Rect.Dx()
+		if d < 2 || d > 3 {
+			t.Fatalf("frame %d: crawl step %d px", i, d)
+		}
+		prev = o
+	}
+}
+
+func TestTickerNormalBand(t *testing.T) {
+	r := mustRenderer(t, "tv", "720x576")
+	tk := r.Ticker("本村11月财务公开已更新，欢迎村民监督。")
+	if tk == nil || tk.urgent {
+		t.Fatalf("ordinary ticker: %+v", tk)
+	}
+	if got := tk.speed; got != int64(r.px(tickerSpeed)) {
+		t.Errorf("576-line speed %d px/s, want %d (scaled)", got, r.px(tickerSpeed))
+	}
+}
+
+func TestTickerFrameAllocs(t *testing.T) {
+	p, _, dst := tickerPage(t, "1280x720", 1, "紧急通知：寒潮大风")
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	p.SetClock(func() time.Time { return now })
+	tt := time.Duration(0)
+	n := testing.AllocsPerRun(200, func() {
+		p.Frame(dst, tt)
+		tt += 20 * time.Millisecond
+		now = now.Add(20 * time.Millisecond)
+	})
+	if n != 0 {
+		t.Errorf("Frame with ticker: %v allocs/frame, want 0", n)
+	}
+}
+
+func BenchmarkFrameTVTicker(b *testing.B) {
+	p, _, dst := tickerPage(b, "1280x720", 1, "紧急通知：11月23日至25日寒潮大风，请加固大棚、谨防煤气中毒。")
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	p.SetClock(func() time.Time { return now })
+	tt := time.Duration(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Frame(dst, tt)
+		tt += 20 * time.Millisecond
+		now = now.Add(20 * time.Millisecond)
+	}
+}
