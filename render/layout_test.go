@@ -26,21 +26,28 @@ func TestTVTableDensity(t *testing.T) {
 	if tables := len(pages) - photos; tables > 3 || photos != 2 {
 		t.Errorf("finance: %d table pages + %d receipt pages, want <= 3 + 2", tables, photos)
 	}
-	// Count one-line rows on page 2 by their zebra runs down the left
-	// padding; the last bg row merges with the page below it.
+	// Count one-line rows on page 2: from the bottom of the header rule
+	// to the last ink in the date column, in rows of rowH.
 	rowH := r.cell.lineH + 2*r.px(3)
-	img, x := pages[1].Image, r.safe.Min.X+2
-	rows, run := 1, 0
-	for y := 1; y < img.Rect.Dy(); y++ {
-		if img.RGBAAt(x, y) == img.RGBAAt(x, y-1) {
-			run++
-			continue
-		}
-		if run+1 == rowH {
-			rows++
-		}
-		run = 0
+	img, th := pages[1].Image, r.th
+	x0 := r.safe.Min.X + 2
+	y := 0
+	for y < img.Rect.Dy() && img.RGBAAt(x0, y) != th.rule {
+		y++
 	}
+	for y < img.Rect.Dy() && img.RGBAAt(x0, y) == th.rule {
+		y++
+	}
+	top, last := y, y
+	for ; y < img.Rect.Dy(); y++ {
+		for x := x0; x < x0+r.px(160); x++ {
+			if c := img.RGBAAt(x, y); c != th.bg && c != th.zebra {
+				last = y
+				break
+			}
+		}
+	}
+	rows := (last-top)/rowH + 1
 	t.Logf("720p table page 2: %d rows", rows)
 	if rows < 10 {
 		t.Errorf("720p table page 2: %d rows of %d px, want >= 10", rows, rowH)
