@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golang/freetype/truetype"
 	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 )
 
@@ -71,6 +73,14 @@ func BenchmarkLoad(b *testing.B) {
 			}
 		}
 	})
+	b.Run("DroidFallback", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := loadTTF("droid", droidTTFGZ); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("VectorRegular", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -78,5 +88,68 @@ func BenchmarkLoad(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// droidLines is 300 runes that only the Droid fallback has (traditional and rare GBK hanzi),
+// spread over the subset, as lines of 30.
+func droidLines(b *testing.B) []string {
+	d := readList(b, "droid.txt")
+	var lines []string
+	for i := 0; i < 300; i += 30 {
+		lines = append(lines, string(d[i*40:i*40+30]))
+	}
+	return lines
+}
+
+// BenchmarkFallback draws text through the Droid fallback: from the shared cache, rasterized by
+// golang/freetype on every call, and rasterized by x/image/font/opentype from the same subset (what
+// the fallback would cost without freetype). "names" is the 低保 list: mostly Noto, a few Droid.
+func BenchmarkFallback(b *testing.B) {
+	lines := droidLines(b)
+	for _, l := range lines {
+		for _, r := range l {
+			if v := mustVector(b, 24, false).(*vectorFace); v.source(r) != srcDroid {
+				b.Fatalf("%q is not drawn by Droid", r)
+			}
+		}
+	}
+	for _, px := range []float64{24, 48} {
+		name := map[float64]string{24: "Vector24", 48: "Vector48"}[px]
+		b.Run(name+"/cached", func(b *testing.B) { benchDraw(b, mustVector(b, px, false), lines) })
+		b.Run(name+"/freetype", func(b *testing.B) {
+			f := mustVector(b, px, false).(*vectorFace)
+			f.nocache = true
+			benchDraw(b, f, lines)
+		})
+		b.Run(name+"/freetype-bare", func(b *testing.B) {
+			f, err := droid()
+			if err != nil {
+				b.Fatal(err)
+			}
+			// One cache entry: every glyph is rasterized, as in opentype's face.
+			benchDraw(b, truetype.NewFace(f, &truetype.Options{Size: px, Hinting: font.HintingNone, GlyphCacheEntries: 1}), lines)
+		})
+		b.Run(name+"/opentype", func(b *testing.B) {
+			ttf, err := gunzip("droid", droidTTFGZ)
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, err := opentype.Parse(ttf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: px, DPI: 72, Hinting: font.HintingNone})
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchDraw(b, face, lines)
+		})
+	}
+	b.Run("names/Vector24/cached", func(b *testing.B) { benchDraw(b, mustVector(b, 24, false), dibaoLines) })
+	b.Run("names/Vector24/uncached", func(b *testing.B) {
+		f := mustVector(b, 24, false).(*vectorFace)
+		f.nocache = true
+		benchDraw(b, f, dibaoLines)
 	})
 }

@@ -7,21 +7,43 @@
 //     exception, or SIL OFL 1.1. See LICENSE-unifont.txt.
 //   - Pixel(12): WenQuanYi Bitmap Song 12 px, the "9pt" PCF of xfonts-wqy. GPL-2 with the font
 //     embedding exception. See LICENSE-wqy-bitmapsong.txt.
-//   - Vector: Noto Sans CJK SC Regular and Bold (fonts-noto-cjk), subset with pyftsubset to CFF .otf.
-//     SIL OFL 1.1. See LICENSE-noto-cjk.txt.
+//   - Vector: Noto Sans CJK SC Regular and Bold (fonts-noto-cjk), subset with pyftsubset to CFF .otf,
+//     read with x/image/font/opentype. SIL OFL 1.1. See LICENSE-noto-cjk.txt.
+//   - Vector fallback: Droid Sans Fallback (fonts-droid-fallback, DroidSansFallbackFull.ttf), subset
+//     with pyftsubset to the hanzi the Noto subset lacks, read and rasterized with
+//     github.com/golang/freetype (TrueType glyf). Apache-2.0. See LICENSE-droid-fallback.txt.
 //
-// Embedded sizes: unifont16.sbf.gz 194 KB (9,077 glyphs), wqy12.sbf.gz 155 KB (8,940 glyphs), Noto
-// Regular 1.94 MB and Bold 1.93 MB (9,273 code points each, no GSUB/GPOS/vertical tables): 4.2 MB
-// in all. Parsed on first use: the bitmap faces expand to 1-byte-per-pixel atlases (Unifont 2.3 MB,
-// WQY 1.2 MB) in 8 and 6 ms on x86.
+// Embedded sizes (6.5 MB in all):
+//
+//	unifont16.sbf.gz          646 KB  28,561 glyphs: the charset below + all 20,923 GBK hanzi + CJK Ext A
+//	wqy12.sbf.gz              384 KB  21,904 glyphs: the charset below + the GBK hanzi WQY has
+//	NotoSansCJKsc-Regular.otf 1.94 MB 9,273 code points, no GSUB/GPOS/vertical tables
+//	NotoSansCJKsc-Bold.otf    1.93 MB the same
+//	DroidSansFallback.ttf.gz  1.66 MB 19,474 hanzi (12,969 of GBK, 6,505 of Ext A); 3.0 MB unzipped
+//
+// The Droid subset takes every GBK hanzi and every CJK Ext A one that Droid has and the Noto subset
+// lacks (Droid has no Ext B). It is 3.0 MB as a TrueType file, so it is stored gzip'd and unzipped
+// on first use; cutting it to GBK alone would have saved 1 MB but lost Ext A, where many rare name
+// characters are.
+//
+// Parsed on first use (x86, 2 cores): Unifont expands to a 7.3 MB 1-byte-per-pixel atlas in ~40 ms,
+// WQY to 2.9 MB in ~19 ms; Droid is unzipped and parsed in ~21 ms (7.8 MB allocated, 3 MB kept), and
+// only when a Vector face meets a rune Noto lacks, or Missing is called.
+//
+// Vector falls back per rune: Noto, then Droid (same size, same baseline, regular weight even in a
+// bold face: Droid has no bold), then Noto's box. Pixel faces do not fall back to each other: a
+// 12 px rune WQY lacks is a box rather than a scaled Unifont glyph.
 //
 // Coverage gaps: Unifont and WQY lack the 196 hanzi of the 通用规范汉字表 outside the BMP
-// (e.g. 𬌗), WQY also 鿍鿎鿏 and ~130 symbols (™, ‐, ▶, ⑬..⑳); those draw as a box on the pixel
-// faces and Missing reports them.
+// (e.g. 𬌗); WQY also 鿍鿎鿏, 5 of GBK's compatibility ideographs (U+FA20..), CJK Ext A beyond
+// the 77 in the 通用规范汉字表, and ~130 symbols (™, ‐, ▶, ⑬..⑳). No face has CJK Ext B beyond those
+// 196 (e.g. 𠮷): Droid and Unifont 15.0's .hex have none, and Noto's 2,365 would cost 0.64 MB per
+// weight. All of these draw as a box somewhere, and Missing reports them.
 //
-// Every face is cut down to the same character set: ASCII, the symbol rows of GB 2312, CJK
+// Every face has at least the same base character set: ASCII, the symbol rows of GB 2312, CJK
 // punctuation, fullwidth forms, a few symbols notices use, and the hanzi of GB 2312 (6,763) and of
-// the 通用规范汉字表 (8,105, from Unihan's kTGH). testdata/charset.txt lists it.
+// the 通用规范汉字表 (8,105, from Unihan's kTGH). testdata/charset.txt lists it,
+// testdata/gbk_hanzi.txt the GBK hanzi and testdata/droid.txt the Droid subset.
 //
 // The data files in data/ are generated, and committed. To rebuild them (needs the Debian packages
 // above plus unicode-data, pcf2bdf and fonttools), run from the repository root:
@@ -29,4 +51,4 @@
 //	go generate ./fonts
 package fonts
 
-//go:generate go run ./internal/gen -out data -testdata testdata
+//go:generate go run ./internal/gen -out data -testdata testdata -licenses .

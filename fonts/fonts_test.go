@@ -221,11 +221,15 @@ func TestMissing(t *testing.T) {
 		{"ABC abc 0123 ，。！？、；：“”‘’（）《》【】—…·￥％", ""},
 		{"\uE000", "\uE000"},
 		{"a\uE000b\uE000c\uE001", "\uE000\uE001"},
-		{"𬌗", "𬌗"},   // in the 通用规范汉字表, outside the BMP: no pixel face has it
-		{"鿍", "鿍"},   // in Unifont, not in WQY 12 px
-		{"😀", "😀"},   // no face has emoji
-		{"™x™", "™"}, // in Unifont and Noto, not WQY
-		{"䶵", "䶵"},   // CJK Ext A, outside the charset
+		{"𬌗", "𬌗"},           // in the 通用规范汉字表, outside the BMP: no pixel face has it
+		{"鿍", "鿍"},           // in Unifont, not in WQY 12 px
+		{"😀", "😀"},           // no face has emoji
+		{"™x™", "™"},         // in Unifont and Noto, not WQY
+		{"䶵", "䶵"},           // CJK Ext A: in Unifont and Droid, not in WQY 12 px
+		{"堃喆昇赟珺淼犇镕", ""},     // names: all in every face
+		{"龍鳳", ""},           // traditional, GBK: Noto subset lacks them, Droid draws them
+		{"𠮷", "𠮷"},           // Ext B: no face has it
+		{"\uFA20", "\uFA20"}, // GBK compatibility ideograph, not in WQY 12 px
 	} {
 		if got := string(Missing(tc.in)); got != tc.want {
 			t.Errorf("Missing(%q) = %q, want %q", tc.in, got, tc.want)
@@ -336,47 +340,50 @@ func TestGolden(t *testing.T) {
 		{"vector24", mustVector(t, 24, false)},
 		{"vector36bold", mustVector(t, 36, true)},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			img := render(tc.face, lines...)
-			// Flatten onto black so the PNG is what a board or TV shows.
-			out := image.NewRGBA(img.Bounds())
-			draw.Draw(out, out.Bounds(), image.Black, image.Point{}, draw.Src)
-			draw.Draw(out, out.Bounds(), img, image.Point{}, draw.Over)
-			path := filepath.Join("testdata", tc.name+".png")
-			if *update {
-				var buf bytes.Buffer
-				if err := png.Encode(&buf, out); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
+		t.Run(tc.name, func(t *testing.T) { checkGolden(t, tc.name, render(tc.face, lines...)) })
+	}
+}
+
+// checkGolden compares img, flattened onto black so the PNG is what a board or TV shows, with
+// testdata/name.png, or rewrites that file under -update.
+func checkGolden(t *testing.T, name string, img *image.RGBA) {
+	t.Helper()
+	out := image.NewRGBA(img.Bounds())
+	draw.Draw(out, out.Bounds(), image.Black, image.Point{}, draw.Src)
+	draw.Draw(out, out.Bounds(), img, image.Point{}, draw.Over)
+	path := filepath.Join("testdata", name+".png")
+	if *update {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, out); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	defer f.Close()
+	want, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("decode %q: %v", path, err)
+	}
+	if want.Bounds() != out.Bounds() {
+		t.Fatalf("%s: size %v, golden %v", name, out.Bounds(), want.Bounds())
+	}
+	diff := 0
+	for y := out.Rect.Min.Y; y < out.Rect.Max.Y; y++ {
+		for x := out.Rect.Min.X; x < out.Rect.Max.X; x++ {
+			if color.RGBAModel.Convert(want.At(x, y)) != out.RGBAAt(x, y) {
+				diff++
 			}
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			defer f.Close()
-			want, err := png.Decode(f)
-			if err != nil {
-				t.Fatalf("decode %q: %v", path, err)
-			}
-			if want.Bounds() != out.Bounds() {
-				t.Fatalf("%s: size %v, golden %v", tc.name, out.Bounds(), want.Bounds())
-			}
-			diff := 0
-			for y := out.Rect.Min.Y; y < out.Rect.Max.Y; y++ {
-				for x := out.Rect.Min.X; x < out.Rect.Max.X; x++ {
-					if color.RGBAModel.Convert(want.At(x, y)) != out.RGBAAt(x, y) {
-						diff++
-					}
-				}
-			}
-			if diff != 0 {
-				t.Errorf("%s: %d pixels differ from %s (run with -update and look at it)", tc.name, diff, path)
-			}
-		})
+		}
+	}
+	if diff != 0 {
+		t.Errorf("%s: %d pixels differ from %s (run with -update and look at it)", name, diff, path)
 	}
 }
 
