@@ -66,9 +66,9 @@ func (r *Renderer) tableBlocks(t *content.Table, x, w int) []*block {
 
 	cellF, boldF, padX, padY := r.px16, r.px16, 2, 0
 	if !r.led() {
-		cellF, boldF, padX, padY = r.cell, r.cellBold, r.px(12), r.px(3)
+		cellF, boldF, padX, padY = r.cell, r.cellBold, r.px(10), r.px(3)
 	}
-	widths, ok := fitColumns(boldF, header, rows, w, padX)
+	widths, ok := fitColumns(cellF, boldF, header, rows, t.TotalRow, w, padX)
 	if !ok && r.led() {
 		return r.recordBlocks(header, rows, t.TotalRow, x, w, anyAmount)
 	}
@@ -158,23 +158,29 @@ func (r *Renderer) tableBlocks(t *content.Table, x, w int) []*block {
 	return bs
 }
 
-// fitColumns sizes columns to their content. Amount columns never wrap;
+// fitColumns sizes columns to their content, each row measured in the face
+// it is drawn in (header and total row bold: bold digits are wider, and
+// the few pixels decide whether 摘要 wraps). Amount columns never wrap;
 // text columns shrink, widest first (water filling), down to two hanzi.
 // ok is false when even that does not fit in w.
-func fitColumns(f *face, header []tableCell, rows [][]tableCell, w, padX int) ([]int, bool) {
+func fitColumns(f, bold *face, header []tableCell, rows [][]tableCell, totalRow, w, padX int) ([]int, bool) {
 	n := len(header)
 	nat := make([]int, n)
 	minW := make([]int, n)
-	measure := func(cells []tableCell) {
+	measure := func(cells []tableCell, f *face) {
 		for k, c := range cells {
 			if k < n {
 				nat[k] = max(nat[k], f.width(c.s)+2*padX)
 			}
 		}
 	}
-	measure(header)
-	for _, r := range rows {
-		measure(r)
+	measure(header, bold)
+	for i, r := range rows {
+		if i == totalRow {
+			measure(r, bold)
+		} else {
+			measure(r, f)
+		}
 	}
 	fixedW, textNat := 0, 0
 	for k := range header {
@@ -182,7 +188,7 @@ func fitColumns(f *face, header []tableCell, rows [][]tableCell, w, padX int) ([
 			minW[k] = nat[k]
 			fixedW += nat[k]
 		} else {
-			minW[k] = min(nat[k], f.width("中中")+2*padX)
+			minW[k] = min(nat[k], bold.width("中中")+2*padX)
 			textNat += nat[k]
 		}
 	}
