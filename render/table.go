@@ -323,7 +323,13 @@ func (r *Renderer) voucherBlocks(v *content.Village, it *content.Item, x, w int,
 		if _, ok := captions[src]; !ok {
 			order = append(order, src)
 		}
-		captions[src] = append(captions[src], voucherCaption(t, i))
+		c := voucherCaption(t, i)
+		if r.led() {
+			// A 128-px board would split 支出 from its amount mid-line:
+			// give the amount its own line.
+			c = strings.Replace(c, "  ", "\n", 1)
+		}
+		captions[src] = append(captions[src], c)
 	}
 	var bs []*block
 	for _, src := range order {
