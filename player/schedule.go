@@ -5,6 +5,7 @@ package player
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/sunboard/sunboard/content"
@@ -53,7 +54,8 @@ func Due(v *content.Village, t time.Time) []*content.Item {
 // nothing is due it is the idle page alone.
 func Playlist(r *render.Renderer, v *content.Village, t time.Time) ([]*render.Page, error) {
 	var pages []*render.Page
-	for _, it := range Due(v, t) {
+	due := Due(v, t)
+	for _, it := range due {
 		ps, err := r.Item(v, it)
 		if err != nil {
 			return nil, err
@@ -63,5 +65,31 @@ func Playlist(r *render.Renderer, v *content.Village, t time.Time) ([]*render.Pa
 	if len(pages) == 0 {
 		pages = append(pages, r.Idle(v, t))
 	}
+	// The TV crawl keeps urgent notices in view whatever page is up, and
+	// otherwise tells viewers what else is on the channel.
+	if tk := r.Ticker(TickerText(due)); tk != nil {
+		for _, p := range pages {
+			p.SetTicker(tk)
+		}
+	}
 	return pages, nil
+}
+
+// TickerText is the crawl line for the due items: urgent notices when
+// there are any, else the titles now in their 公示期.
+func TickerText(due []*content.Item) string {
+	var urgent, all []string
+	for _, it := range due {
+		if it.Priority == content.Urgent {
+			urgent = append(urgent, strings.TrimPrefix(strings.TrimPrefix(it.Title, "紧急通知："), "紧急通知"))
+		}
+		all = append(all, it.Title)
+	}
+	if len(urgent) > 0 {
+		return "紧急通知：" + strings.Join(urgent, "　◆　")
+	}
+	if len(all) == 0 {
+		return ""
+	}
+	return "正在公示：" + strings.Join(all, "　◆　") + "　◆　对公开内容有疑问，请扫描屏幕右上角二维码反馈"
 }
