@@ -13,8 +13,8 @@ all: build
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
 
-demo:
-	$(GO) run ./cmd/sunboard demo
+demo: build
+	$(BIN)/sunboard demo
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

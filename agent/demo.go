@@ -125,5 +125,6 @@ profile = "tv"
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
+	fmt.Fprintf(out, "demo stopped; removing %s\n", tmp)
 	return err
 }
