@@ -22,56 +22,50 @@ var amountWords = []string{"金额", "收入", "支出", "余额", "(元)", "（
 var voucherWords = []string{"凭证", "凭证照片", "附件", "票据", "票据照片", "voucher"}
 
 func loadTable(fsys fs.FS, name string) (*Table, Errors) {
+	var header []string
+	// where locates a cell for error messages: CSV by file and line, XLSX
+	// by the cell reference Excel shows (收支明细.xlsx!Sheet1!C17).
+	where := func(line, col int) (string, int) { return name, line }
 	fail := func(line int, field, format string, args ...any) Errors {
-		return Errors{{File: name, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}}
+		col := -1
+		for i, h := range header {
+			if h == field && field != "" {
+				col = i
+			}
+		}
+		file, l := where(line, col)
+		return Errors{{File: file, Line: l, Field: field, Msg: fmt.Sprintf(format, args...)}}
 	}
 	raw, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, fail(0, "", "cannot read table: %v", err)
 	}
-	raw = bytes.TrimPrefix(raw, []byte("\ufeff"))
-	if !utf8.Valid(raw) {
-		// Excel on Chinese Windows saves CSV as GBK; take it rather than
-		// make a clerk learn about encodings.
-		dec, derr := simplifiedchinese.GB18030.NewDecoder().Bytes(raw)
-		if derr != nil {
-			return nil, fail(0, "", "table is neither UTF-8 nor GBK text: %v", derr)
-		}
-		raw = dec
-	}
-	r := csv.NewReader(bytes.NewReader(raw))
-	r.FieldsPerRecord = -1
 	var recs [][]string
 	var lines []int
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
+	if strings.EqualFold(path.Ext(name), ".xlsx") {
+		var sheet string
+		var xerr error
+		recs, lines, sheet, xerr = readXLSX(raw)
+		if xerr != nil {
+			return nil, fail(0, "", "%v", xerr)
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, fail(pe.Line, "", "%v", pe.Err)
+		where = func(line, col int) (string, int) {
+			if col < 0 {
+				return name + "!" + sheet, line
 			}
-			return nil, fail(0, "", "%v", err)
+			return name + "!" + sheet + "!" + cellName(col, line), 0
 		}
-		line, _ := r.FieldPos(0)
-		blank := true
-		for i := range rec {
-			rec[i] = strings.TrimSpace(rec[i])
-			if rec[i] != "" {
-				blank = false
-			}
+	} else {
+		var perr Errors
+		recs, lines, perr = readCSV(raw, fail)
+		if perr != nil {
+			return nil, perr
 		}
-		if blank {
-			continue
-		}
-		recs = append(recs, rec)
-		lines = append(lines, line)
 	}
 	if len(recs) < 2 {
 		return nil, fail(0, "", "table needs a header row and at least one data row")
 	}
+	header = recs[0]
 	t := &Table{Header: recs[0], TotalRow: -1}
 	ncol := len(t.Header)
 	var errs Errors
@@ -131,7 +125,7 @@ func loadTable(fsys fs.FS, name string) (*Table, Errors) {
 		return nil, errs
 	}
 	if t.TotalRow >= 0 {
-		errs = append(errs, checkTotals(t, name, lines[1+t.TotalRow])...)
+		errs = append(errs, checkTotals(t, lines[1+t.TotalRow], fail)...)
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -141,7 +135,7 @@ func loadTable(fsys fs.FS, name string) (*Table, Errors) {
 
 // checkTotals catches the commonest clerk mistake: a 合计 row that does not
 // add up after a line was edited.
-func checkTotals(t *Table, name string, line int) Errors {
+func checkTotals(t *Table, line int, fail func(int, string, string, ...any) Errors) Errors {
 	var errs Errors
 	for c, isAmount := range t.Amount {
 		if !isAmount || strings.Contains(t.Header[c], "余额") {
@@ -161,8 +155,7 @@ func checkTotals(t *Table, name string, line int) Errors {
 		}
 		want, _ := cents(got)
 		if want != sum {
-			errs = append(errs, &Error{File: name, Line: line, Field: t.Header[c],
-				Msg: fmt.Sprintf("合计 %s does not equal the sum of the rows %s", FormatAmount(got), FormatAmount(centsString(sum)))})
+			errs = append(errs, fail(line, t.Header[c], "合计 %s does not equal the sum of the rows %s", FormatAmount(got), FormatAmount(centsString(sum)))...)
 		}
 	}
 	return errs
@@ -228,4 +221,53 @@ func FormatAmount(s string) string {
 		b.WriteRune(d)
 	}
 	return sign + b.String() + "." + frac
+}
+
+func readCSV(raw []byte, fail func(int, string, string, ...any) Errors) ([][]string, []int, Errors) {
+	raw = bytes.TrimPrefix(raw, []byte("\ufeff"))
+	if !utf8.Valid(raw) {
+		// Excel on Chinese Windows saves CSV as GBK; take it rather than
+		// make a clerk learn about encodings.
+		dec, derr := simplifiedchinese.GB18030.NewDecoder().Bytes(raw)
+		if derr != nil {
+			return nil, nil, fail(0, "", "table is neither UTF-8 nor GBK text: %v", derr)
+		}
+		raw = dec
+	}
+	r := csv.NewReader(bytes.NewReader(raw))
+	r.FieldsPerRecord = -1
+	var recs [][]string
+	var lines []int
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, nil, fail(pe.Line, "", "%v", pe.Err)
+			}
+			return nil, nil, fail(0, "", "%v", err)
+		}
+		line, _ := r.FieldPos(0)
+		if trimBlank(rec) {
+			continue
+		}
+		recs = append(recs, rec)
+		lines = append(lines, line)
+	}
+	return recs, lines, nil
+}
+
+// trimBlank trims every cell and reports whether the row is empty.
+func trimBlank(rec []string) bool {
+	blank := true
+	for i := range rec {
+		rec[i] = strings.TrimSpace(rec[i])
+		if rec[i] != "" {
+			blank = false
+		}
+	}
+	return blank
 }
