@@ -43,7 +43,20 @@ type Opts struct {
 	// MaxMilliamps dims frames whose estimated current (20 mA per channel at
 	// full) exceeds it, so a white page cannot overload the power supply.
 	MaxMilliamps int
+	// SupplyAmps is the power supply's rating: frames are dimmed to fit it
+	// (and MaxMilliamps, when both are set). Leave headroom for the supply's
+	// derating in summer heat: a 10 A supply is better given as 8.
+	SupplyAmps float64
+	// MilliampsPerLED is one LED's current at full white, 0 means 60 mA
+	// (WS2812B: 20 mA per colour); IdleMilliampsPerLED is what each LED draws
+	// when dark (≈1 mA for WS2812B), taken off the budget first.
+	MilliampsPerLED, IdleMilliampsPerLED float64
 }
+
+// PowerStats says how often the power budget dimmed frames: Limited of
+// Frames were dimmed, the last by LastScale (1 when it was not), and the
+// estimated currents before dimming.
+type PowerStats = led.Stats
 
 // Dev is a WS2812 matrix on an SPI port.
 type Dev struct {
@@ -73,7 +86,8 @@ func New(p spi.Port, opts *Opts) (*Dev, error) {
 		// bytes swapped so the wire carries ord.
 		ord = string([]byte{ord[1], ord[0], ord[2]})
 	}
-	pl, err := led.New(&led.Opts{Width: opts.Width, Height: opts.Height, Map: opts.Map, Order: ord, Brightness: opts.Brightness, MaxMilliamps: opts.MaxMilliamps})
+	pl, err := led.New(&led.Opts{Width: opts.Width, Height: opts.Height, Map: opts.Map, Order: ord, Brightness: opts.Brightness, MaxMilliamps: opts.MaxMilliamps,
+		SupplyAmps: opts.SupplyAmps, MilliampsPerLED: opts.MilliampsPerLED, IdleMilliampsPerLED: opts.IdleMilliampsPerLED})
 	if err != nil {
 		return nil, fmt.Errorf("spi: %w", err)
 	}
@@ -145,6 +159,20 @@ func (d *Dev) send() error {
 		return fmt.Errorf("spi: write %d LEDs to %s: %w", len(d.wire)/3, d.nrz, err)
 	}
 	return nil
+}
+
+// PowerStats returns the power-budget counters.
+func (d *Dev) PowerStats() PowerStats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.p.Stats()
+}
+
+// Limited returns how many frames the power budget has dimmed and the
+// factor the last frame was dimmed by (1 when it was not).
+func (d *Dev) Limited() (frames uint64, lastScale float64) {
+	st := d.PowerStats()
+	return st.Limited, st.LastScale
 }
 
 // Halt turns every LED off; the picture is kept for the next Draw.

@@ -119,3 +119,32 @@ func TestOpenNoBus(t *testing.T) {
 		t.Errorf("Open(SPI9.9) = %v, want an error naming the bus", err)
 	}
 }
+
+func TestPowerBudget(t *testing.T) {
+	rec := &spitest.Record{}
+	// 6 channels at full = 120 mA at 60 mA per LED; a 0.06 A supply halves it.
+	d, err := New(rec, &Opts{Width: 2, Height: 2, Order: "RGB", SupplyAmps: 0.06})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, s := d.Limited(); n != 0 || s != 1 {
+		t.Errorf("before any frame Limited() = %d, %g; want 0, 1", n, s)
+	}
+	if err := d.Draw(d.Bounds(), img2x2(), image.Point{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := nrz(127, 0, 0, 0, 127, 0, 0, 0, 127, 127, 127, 127); !bytes.Equal(rec.Ops[0].W, want) {
+		t.Errorf("limited frame\n got % x\nwant % x", rec.Ops[0].W, want)
+	}
+	if err := d.Draw(d.Bounds(), &image.Uniform{color.RGBA{255, 0, 0, 255}}, image.Point{}); err != nil {
+		t.Fatal(err) // 4 red LEDs = 80 mA: still over 60
+	}
+	if err := d.Draw(d.Bounds(), &image.Uniform{color.Black}, image.Point{}); err != nil {
+		t.Fatal(err)
+	}
+	n, s := d.Limited()
+	st := d.PowerStats()
+	if n != 2 || s != 1 || st.Frames != 3 || st.PeakMilliamps != 120 || st.BudgetMilliamps != 60 {
+		t.Errorf("Limited() = %d, %g, stats %+v; want 2 limited of 3, scale 1 after black, peak 120 mA, budget 60", n, s, st)
+	}
+}

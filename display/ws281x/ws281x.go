@@ -51,7 +51,20 @@ type Opts struct {
 	// MaxMilliamps dims frames whose estimated current (20 mA per channel at
 	// full) exceeds it, so a white page cannot overload the power supply.
 	MaxMilliamps int
+	// SupplyAmps is the power supply's rating: frames are dimmed to fit it
+	// (and MaxMilliamps, when both are set). Leave headroom for the supply's
+	// derating in summer heat: a 10 A supply is better given as 8.
+	SupplyAmps float64
+	// MilliampsPerLED is one LED's current at full white, 0 means 60 mA
+	// (WS2812B: 20 mA per colour); IdleMilliampsPerLED is what each LED draws
+	// when dark (≈1 mA for WS2812B), taken off the budget first.
+	MilliampsPerLED, IdleMilliampsPerLED float64
 }
+
+// PowerStats says how often the power budget dimmed frames: Limited of
+// Frames were dimmed, the last by LastScale (1 when it was not), and the
+// estimated currents before dimming.
+type PowerStats = led.Stats
 
 // Dev is a WS281x matrix on channel 0 of a Strip.
 type Dev struct {
@@ -70,7 +83,8 @@ func New(s Strip, opts *Opts) (*Dev, error) {
 	if s == nil || opts == nil {
 		return nil, errors.New("ws281x: nil Strip or Opts")
 	}
-	p, err := led.New(&led.Opts{Width: opts.Width, Height: opts.Height, Map: opts.Map, Order: opts.Order, Brightness: opts.Brightness, MaxMilliamps: opts.MaxMilliamps})
+	p, err := led.New(&led.Opts{Width: opts.Width, Height: opts.Height, Map: opts.Map, Order: opts.Order, Brightness: opts.Brightness, MaxMilliamps: opts.MaxMilliamps,
+		SupplyAmps: opts.SupplyAmps, MilliampsPerLED: opts.MilliampsPerLED, IdleMilliampsPerLED: opts.IdleMilliampsPerLED})
 	if err != nil {
 		return nil, fmt.Errorf("ws281x: %w", err)
 	}
@@ -128,6 +142,20 @@ func (d *Dev) send() error {
 		return fmt.Errorf("ws281x: render: %w", err)
 	}
 	return nil
+}
+
+// PowerStats returns the power-budget counters.
+func (d *Dev) PowerStats() PowerStats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.p.Stats()
+}
+
+// Limited returns how many frames the power budget has dimmed and the
+// factor the last frame was dimmed by (1 when it was not).
+func (d *Dev) Limited() (frames uint64, lastScale float64) {
+	st := d.PowerStats()
+	return st.Limited, st.LastScale
 }
 
 // Halt turns every LED off; the picture is kept for the next Draw.

@@ -22,8 +22,30 @@ type Opts struct {
 	// Brightness scales lightness (perceived brightness), 1..255; 0 means 255.
 	Brightness uint8
 	// MaxMilliamps caps the estimated current of a frame by dimming it; 0 means
-	// no cap. Each colour channel is taken to draw 20 mA at full output.
+	// no cap. Each colour channel is taken to draw MilliampsPerLED/3 (20 mA by
+	// default) at full output.
 	MaxMilliamps int
+	// SupplyAmps is the power supply's rating; when set the budget is the
+	// smaller of it and MaxMilliamps.
+	SupplyAmps float64
+	// MilliampsPerLED is one LED's current at full white; 0 means 60 (WS2812B).
+	MilliampsPerLED float64
+	// IdleMilliampsPerLED is drawn by each LED even when dark (≈1 mA for
+	// WS2812B); it is taken off the budget before the colours get theirs.
+	IdleMilliampsPerLED float64
+}
+
+// Stats says how often the current limit dimmed frames.
+type Stats struct {
+	Frames  uint64 // frames converted
+	Limited uint64 // frames dimmed to fit the budget
+	// LastScale is the factor the last frame was dimmed by, 1 if it was not.
+	LastScale float64
+	// LastMilliamps is the estimated current of the last frame before the
+	// limit, PeakMilliamps the largest seen; both include the idle current.
+	LastMilliamps, PeakMilliamps int
+	// BudgetMilliamps is the cap in force, 0 for none.
+	BudgetMilliamps int
 }
 
 // Pipeline converts frames; it is not safe for concurrent use.
@@ -31,7 +53,13 @@ type Pipeline struct {
 	m     pixmap.Mapper
 	order [3]int // wire byte i carries RGBA channel order[i]
 	lut   [256]byte
-	maxmA int
+	// Current model in µA: colour current per unit of wire byte sum is
+	// uAPerUnit/255; the budget left for colours is colourBudget (0 = none).
+	uAPerUnit    int64
+	idleuA       int64
+	colourBudget int64
+	budgetmA     int
+	stats        Stats
 }
 
 // New validates o and builds a pipeline.
@@ -44,16 +72,39 @@ func New(o *Opts) (*Pipeline, error) {
 	if ord == "" {
 		ord = "GRB"
 	}
-	p := &Pipeline{m: m, maxmA: o.MaxMilliamps}
+	p := &Pipeline{m: m}
 	if len(ord) != 3 || !strings.Contains(ord, "R") || !strings.Contains(ord, "G") || !strings.Contains(ord, "B") {
 		return nil, fmt.Errorf("led: colour order %q is not a permutation of RGB", o.Order)
 	}
 	for i, c := range ord {
 		p.order[i] = strings.IndexRune("RGB", c)
 	}
-	if o.MaxMilliamps < 0 {
-		return nil, fmt.Errorf("led: negative current limit %d mA", o.MaxMilliamps)
+	if o.MaxMilliamps < 0 || o.SupplyAmps < 0 || o.MilliampsPerLED < 0 || o.IdleMilliampsPerLED < 0 ||
+		math.IsNaN(o.SupplyAmps+o.MilliampsPerLED+o.IdleMilliampsPerLED) {
+		return nil, fmt.Errorf("led: invalid current budget: %d mA, supply %g A, %g mA per LED, %g mA idle",
+			o.MaxMilliamps, o.SupplyAmps, o.MilliampsPerLED, o.IdleMilliampsPerLED)
 	}
+	perLED := o.MilliampsPerLED
+	if perLED == 0 {
+		perLED = 60
+	}
+	p.uAPerUnit = int64(math.Round(perLED * 1000 / 3))
+	p.idleuA = int64(math.Round(o.IdleMilliampsPerLED * 1000 * float64(m.Len())))
+	budget := o.MaxMilliamps
+	if o.SupplyAmps > 0 {
+		if s := int(math.Min(o.SupplyAmps*1000, 1<<30)); budget == 0 || s < budget {
+			budget = s
+		}
+	}
+	if budget > 0 {
+		p.budgetmA = budget
+		p.colourBudget = int64(budget)*1000 - p.idleuA
+		if p.colourBudget <= 0 {
+			return nil, fmt.Errorf("led: budget %d mA is less than the %d LEDs' idle current %g mA",
+				budget, m.Len(), float64(p.idleuA)/1000)
+		}
+	}
+	p.stats = Stats{LastScale: 1, BudgetMilliamps: budget}
 	p.SetBrightness(o.Brightness)
 	return p, nil
 }
@@ -107,14 +158,22 @@ func (p *Pipeline) Wire(dst []byte, frame *image.RGBA) {
 			i++
 		}
 	}
-	if p.maxmA == 0 {
+	uA := int64(sum) * p.uAPerUnit / 255
+	st := &p.stats
+	st.Frames++
+	st.LastScale = 1
+	st.LastMilliamps = int((uA + p.idleuA) / 1000)
+	st.PeakMilliamps = max(st.PeakMilliamps, st.LastMilliamps)
+	if p.colourBudget == 0 || uA <= p.colourBudget {
 		return
 	}
-	// Estimated current: 20 mA per channel at 255.
-	if mA := sum * 20 / 255; mA > p.maxmA {
-		scale := p.maxmA * 65536 / mA
-		for i, v := range dst[:3*len(idx)] {
-			dst[i] = byte(int(v) * scale >> 16)
-		}
+	scale := int(p.colourBudget * 65536 / uA)
+	for i, v := range dst[:3*len(idx)] {
+		dst[i] = byte(int(v) * scale >> 16)
 	}
+	st.Limited++
+	st.LastScale = float64(scale) / 65536
 }
+
+// Stats returns the current-limit counters.
+func (p *Pipeline) Stats() Stats { return p.stats }

@@ -75,3 +75,54 @@ func TestNewErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPowerBudget(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     Opts
+		first    byte // wire byte of full red after the limit
+		limited  uint64
+		scale    float64
+		lastmA   int
+		budgetmA int
+	}{
+		// 2×2 frame: red, green, blue, white = 6 channels at 255.
+		{"no cap", Opts{}, 255, 0, 1, 120, 0},
+		{"cap not reached", Opts{MaxMilliamps: 120}, 255, 0, 1, 120, 120},
+		{"MaxMilliamps halves", Opts{MaxMilliamps: 60}, 127, 1, 0.5, 120, 60},
+		{"SupplyAmps halves", Opts{SupplyAmps: 0.06}, 127, 1, 0.5, 120, 60},
+		{"smaller of the two", Opts{SupplyAmps: 1, MaxMilliamps: 30}, 63, 1, 0.25, 120, 30},
+		// 30 mA per LED = 10 mA per channel: 60 mA estimated, fits 60.
+		{"30 mA per LED", Opts{MilliampsPerLED: 30, MaxMilliamps: 60}, 255, 0, 1, 60, 60},
+		// 4 LEDs idle at 5 mA = 20 mA off a 80 mA budget leaves 60 for 120.
+		{"idle current", Opts{IdleMilliampsPerLED: 5, MaxMilliamps: 80}, 127, 1, 0.5, 140, 80},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Width, tc.opts.Height, tc.opts.Order = 2, 2, "RGB"
+			p, err := New(&tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make([]byte, 3*p.Len())
+			p.Wire(got, frame2x2())
+			p.Wire(got, frame2x2())
+			st := p.Stats()
+			if got[0] != tc.first || st.Frames != 2 || st.Limited != 2*tc.limited || st.LastScale != tc.scale ||
+				st.LastMilliamps != tc.lastmA || st.PeakMilliamps != tc.lastmA || st.BudgetMilliamps != tc.budgetmA {
+				t.Errorf("red byte %d, stats %+v; want %d, limited %d, scale %g, %d mA, budget %d",
+					got[0], st, tc.first, 2*tc.limited, tc.scale, tc.lastmA, tc.budgetmA)
+			}
+			// A black frame is never limited and resets LastScale.
+			p.Wire(got, image.NewRGBA(image.Rect(0, 0, 2, 2)))
+			if st := p.Stats(); st.LastScale != 1 || st.Limited != 2*tc.limited || st.PeakMilliamps != tc.lastmA {
+				t.Errorf("after a black frame: %+v", st)
+			}
+		})
+	}
+	if _, err := New(&Opts{Width: 2, Height: 2, MaxMilliamps: 4, IdleMilliampsPerLED: 1}); err == nil {
+		t.Error("budget below the idle current: nil error")
+	}
+	if _, err := New(&Opts{Width: 2, Height: 2, SupplyAmps: -1}); err == nil {
+		t.Error("negative SupplyAmps: nil error")
+	}
+}
