@@ -10,8 +10,11 @@ import (
 
 // Page is one laid-out page and how it moves on screen.
 type Page struct {
-	Item  string      // content item ID ("" for idle)
-	Image *image.RGBA // LED: board width x content height (scrolled); TV: one screen
+	Item string // content item ID ("" for idle)
+	// Image is, on LED, board width x content height (scrolled up); on a
+	// single-line LED board, one cycle of the marquee x board height
+	// (scrolled left); on TV, one screen.
+	Image *image.RGBA
 
 	view             int // viewport height: the board's height
 	pauseTop, scroll time.Duration
@@ -28,6 +31,9 @@ type Page struct {
 	clock   *clockFont
 	now     func() time.Time
 	ticker  *Ticker
+	// speed is a marquee's px/s (single-line LED boards): Image is then
+	// one cycle of the strip, moved right to left. 0 otherwise.
+	speed int64
 }
 
 // Duration is how long the page stays on screen: reading time from the
@@ -65,6 +71,10 @@ func (p *Page) offset(t time.Duration) int {
 // shown t after the page started. It does not allocate: rows are copied
 // with copy() and the clock is stamped from a pre-rendered atlas.
 func (p *Page) Frame(dst *image.RGBA, t time.Duration) {
+	if p.speed > 0 {
+		p.frameMarquee(dst, t)
+		return
+	}
 	b := dst.Rect
 	src := p.Image
 	w := min(b.Dx(), src.Rect.Dx())

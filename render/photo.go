@@ -33,19 +33,19 @@ func (r *Renderer) loadPhoto(v *content.Village, src string, w, h int) (*image.R
 		return img, nil
 	}
 	if v.FS == nil {
-		return nil, fmt.Errorf("photo %q: village %q has no FS", src, v.ID)
+		return nil, fmt.Errorf("照片 %q：村 %q 没有文件夹", src, v.ID)
 	}
-	data, err := fs.ReadFile(v.FS, src)
+	data, err := readPhoto(v.FS, src)
 	if err != nil {
-		return nil, fmt.Errorf("read photo %q: %w", src, err)
+		return nil, err
 	}
 	im, err := imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
 	if err != nil {
-		return nil, fmt.Errorf("decode photo %q: %w", src, err)
+		return nil, fmt.Errorf("照片 %q 已损坏或不完整，请重新导出：%v", src, err)
 	}
 	sw, sh := im.Bounds().Dx(), im.Bounds().Dy()
 	if sw == 0 || sh == 0 {
-		return nil, fmt.Errorf("photo %q: empty image", src)
+		return nil, fmt.Errorf("照片 %q 是空图像", src)
 	}
 	scale := float64(w) / float64(sw)
 	if h > 0 {
@@ -73,6 +73,35 @@ func (r *Renderer) loadPhoto(v *content.Village, src string, w, h int) (*image.R
 	}
 	r.photos[key] = rgba
 	return rgba, nil
+}
+
+// readPhoto reads src and checks it before any decoding: file size,
+// formats we cannot decode (HEIC, WebP: sniffed from magic bytes), and the
+// pixel count from image.DecodeConfig, so a 30000×30000 image is refused
+// without allocating its 3.6 GB.
+func readPhoto(fsys fs.FS, src string) ([]byte, error) {
+	if st, err := fs.Stat(fsys, src); err == nil && st.Size() > maxPhotoBytes {
+		return nil, fmt.Errorf("照片 %q 文件过大：%d MB，上限 %d MB，请缩小后重新上传", src, st.Size()>>20, maxPhotoBytes>>20)
+	}
+	data, err := fs.ReadFile(fsys, src)
+	if err != nil {
+		return nil, fmt.Errorf("照片 %q 无法读取：%w", src, err)
+	}
+	if f := sniffUnsupported(data); f != "" {
+		return nil, fmt.Errorf("照片 %q 是 %s 格式，不支持，请转为 JPEG 或 PNG", src, f)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		if h := photoFormatHint(data); h != "" {
+			return nil, fmt.Errorf("照片 %q 无法识别（%s），请转为 JPEG 或 PNG", src, h)
+		}
+		return nil, fmt.Errorf("照片 %q 无法识别，不是 JPEG/PNG 或文件已损坏：%v", src, err)
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPhotoPixels || cfg.Width > 20000 || cfg.Height > 20000 {
+		return nil, fmt.Errorf("照片 %q 过大：%d×%d 像素，上限 %d 万像素（单边 20000），请缩小后重新上传",
+			src, cfg.Width, cfg.Height, maxPhotoPixels/10000)
+	}
+	return data, nil
 }
 
 // dither reduces a photo to the board's one colour by Floyd–Steinberg on
@@ -137,6 +166,7 @@ func (r *Renderer) photoBlock(v *content.Village, b content.Block, x, w int, box
 	}
 	img, err := r.loadPhoto(v, b.Src, w, max(ph, 0))
 	if err != nil {
+		r.probs = append(r.probs, err.Error())
 		msg := capF.wrap("（照片无法显示："+b.Src+"）", w)
 		lines := append(msg, caption...)
 		blk := &block{h: len(lines) * capF.lineH, own: !r.led()}

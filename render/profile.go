@@ -60,9 +60,10 @@ func ParseProfile(profile, size string) (Profile, error) {
 	if err1 != nil || err2 != nil {
 		return Profile{}, fmt.Errorf("render size %q: want WIDTHxHEIGHT", size)
 	}
-	// Below 32 px a board cannot hold two 16 px hanzi lines; above 8K is a typo.
-	if w < 32 || h < 16 || w > 8192 || h > 8192 {
-		return Profile{}, fmt.Errorf("render size %q: out of range 32x16..8192x8192", size)
+	// A single-line LED board may be 12 px tall (the 12 px face, shown as
+	// a marquee); above 8K is a typo.
+	if w < 32 || h < 12 || w > 8192 || h > 8192 {
+		return Profile{}, fmt.Errorf("render size %q: out of range 32x12..8192x8192", size)
 	}
 	if k == TV && (w < 320 || h < 240) {
 		return Profile{}, fmt.Errorf("render size %q: too small for tv (min 320x240)", size)

@@ -30,6 +30,9 @@ type Renderer struct {
 	clock                                                                 *clockFont
 
 	photos map[photoKey]*image.RGBA
+	// probs collects what could not be shown while one item is laid out
+	// (photos): Item reports them as a Partial *ItemError.
+	probs []string
 }
 
 // New loads the faces a profile needs.
@@ -120,23 +123,49 @@ func textBlocks(f *face, s string, x, w int, c color.RGBA) []*block {
 	return out
 }
 
-// Item lays out one item for this profile.
+// Item lays out one item for this profile. Bad input gives an *ItemError
+// naming the item and the problem; it never affects other items. An item
+// with no body and no table is its title alone, not an error. When only a
+// photo cannot be shown (unreadable, oversize, HEIC/WebP) the pages are
+// returned too, with a visible notice in the photo's place, together with a
+// Partial *ItemError so that publish-time checking refuses it.
 func (r *Renderer) Item(v *content.Village, it *content.Item) ([]*Page, error) {
 	if v == nil || it == nil {
 		return nil, fmt.Errorf("render item: nil village or item")
 	}
+	if t := it.Table; t != nil && len(t.Rows) > maxTableRows {
+		return nil, &ItemError{Item: it.ID, Problem: fmt.Sprintf("表格过长：%d 行，上限 %d 行，请拆分为多个公示事项", len(t.Rows), maxTableRows)}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.led() {
-		return []*Page{r.ledItem(v, it)}, nil
+	r.probs = r.probs[:0]
+	var pages []*Page
+	var err error
+	switch {
+	case r.marquee():
+		var p *Page
+		p, err = r.marqueeItem(v, it)
+		pages = []*Page{p}
+	case r.led():
+		var p *Page
+		p, err = r.ledItem(v, it)
+		pages = []*Page{p}
+	default:
+		pages, err = r.tvItem(v, it)
 	}
-	return r.tvItem(v, it), nil
+	if err != nil {
+		return nil, &ItemError{Item: it.ID, Problem: err.Error()}
+	}
+	if len(r.probs) > 0 {
+		return pages, &ItemError{Item: it.ID, Problem: problems(r.probs), Partial: true}
+	}
+	return pages, nil
 }
 
 // ledItem stacks header, title, body, table and its receipts into one tall
 // strip. An urgent item's header is a red band (inverted on mono boards)
 // under a 紧急通知 line.
-func (r *Renderer) ledItem(v *content.Village, it *content.Item) *Page {
+func (r *Renderer) ledItem(v *content.Village, it *content.Item) (*Page, error) {
 	th, w := r.th, r.p.Width
 	cat := th.category(it.Major())
 	urgent := it.Priority == content.Urgent
@@ -192,12 +221,15 @@ func (r *Renderer) ledItem(v *content.Village, it *content.Item) *Page {
 	return r.ledPage(it.ID, bs)
 }
 
-func (r *Renderer) ledPage(id string, bs []*block) *Page {
+func (r *Renderer) ledPage(id string, bs []*block) (*Page, error) {
 	h := 0
 	for _, b := range bs {
 		h += b.h
 	}
 	h = max(h, r.p.Height)
+	if int64(h)*int64(r.p.Width) > maxStripPixels {
+		return nil, fmt.Errorf("内容过长：LED 长条 %d×%d 像素，上限 %d 万像素，请删减或拆分", r.p.Width, h, maxStripPixels/10000)
+	}
 	img := image.NewRGBA(image.Rect(0, 0, r.p.Width, h))
 	fillRect(img, img.Rect, r.th.bg)
 	p := &Page{Item: id, Image: img, view: r.p.Height}
@@ -221,7 +253,7 @@ func (r *Renderer) ledPage(id string, bs []*block) *Page {
 	} else {
 		p.pauseTop = max(8*time.Second, reading)
 	}
-	return p
+	return p, nil
 }
 
 // readingTime: ~150 hanzi a minute for an older reader at a distance.
@@ -278,7 +310,7 @@ func (r *Renderer) bodyBlocks(v *content.Village, it *content.Item, x, w int, ph
 // tvItem paginates the flow into screens: the band (title, village,
 // category, 公示期, 编号, page number, clock and the 我有疑问 QR code), then
 // the content at the full title-safe width above the ticker band.
-func (r *Renderer) tvItem(v *content.Village, it *content.Item) []*Page {
+func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error) {
 	th, s := r.th, r.safe
 	urgent := it.Priority == content.Urgent
 	cat := th.category(it.Major())
@@ -301,6 +333,9 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) []*Page {
 		flow = append(flow, r.voucherBlocks(v, it, colX, colW, box)...)
 	}
 	groups := paginate(flow, flowH)
+	if len(groups) > maxTVPages {
+		return nil, fmt.Errorf("内容过长：%d 页，上限 %d 页，请删减或拆分为多个公示事项", len(groups), maxTVPages)
+	}
 	var pages []*Page
 	for n, g := range groups {
 		img := image.NewRGBA(image.Rect(0, 0, r.p.Width, r.p.Height))
@@ -328,7 +363,7 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) []*Page {
 		}
 		pages = append(pages, p)
 	}
-	return pages
+	return pages, nil
 }
 
 // paginate fills pages of height h, repeating table headers at page tops,
@@ -418,6 +453,13 @@ func (r *Renderer) Idle(v *content.Village, now time.Time) *Page {
 	now = now.In(content.ChinaTime)
 	date := now.Format("2006年1月2日") + " " + weekday[now.Weekday()]
 	const none = "暂无公开内容"
+	if r.marquee() {
+		if p, err := r.marqueePage("", []seg{{flat(name), th.title}, {"　" + date + "　", th.dim}, {none, th.text}}); err == nil {
+			return p
+		}
+		p, _ := r.marqueePage("", []seg{{none, th.text}})
+		return p
+	}
 	if r.led() {
 		w := r.p.Width
 		var bs []*block
@@ -426,7 +468,12 @@ func (r *Renderer) Idle(v *content.Village, now time.Time) *Page {
 		bs = append(bs, textBlocks(r.px12, date, 0, w, th.dim)...)
 		bs = append(bs, spacer(2))
 		bs = append(bs, textBlocks(r.px16, none, 0, w, th.text)...)
-		return r.ledPage("", bs)
+		p, err := r.ledPage("", bs)
+		if err != nil {
+			// Only an absurd village name gets here: show the board blank.
+			p, _ = r.ledPage("", nil)
+		}
+		return p
 	}
 	s := r.safe
 	img := image.NewRGBA(image.Rect(0, 0, r.p.Width, r.p.Height))
