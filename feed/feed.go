@@ -46,6 +46,11 @@ type Opts struct {
 	Village string           // "370783-101-001"
 	Client  *http.Client     // nil → a client with sane timeouts
 	Now     func() time.Time // nil → time.Now
+	// RequireTownship refuses village files that are not signed through the
+	// village's township role with a threshold of at least 2 (county and
+	// township). Off, the rule applies only once the county has delegated the
+	// township, so single-county setups keep working.
+	RequireTownship bool
 }
 
 // Version is one verified set of a village's files. Its FS stays readable
@@ -213,20 +218,29 @@ func (f *Feed) cleanLeftovers() {
 // error, so one power cut could otherwise stop every later Sync. Losing a
 // cached file only means downloading it again; root.json is never removed.
 func (f *Feed) checkTUFCache() {
+	check := f.checkTUFCacheFile
 	for name, parse := range map[string]func([]byte) error{
 		"timestamp.json": func(b []byte) error { _, err := metadata.Timestamp().FromBytes(b); return err },
 		"snapshot.json":  func(b []byte) error { _, err := metadata.Snapshot().FromBytes(b); return err },
 		"targets.json":   func(b []byte) error { _, err := metadata.Targets().FromBytes(b); return err },
 	} {
-		p := filepath.Join(f.dirs.tuf, name)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		if err := parse(b); err != nil {
-			f.warnf("cached metadata %s unreadable (%v): deleted, will be fetched again", p, err)
-			os.Remove(p)
-		}
+		check(name, parse)
+	}
+	roles, _ := filepath.Glob(filepath.Join(f.dirs.tuf, townshipRolePrefix+"*.json"))
+	for _, p := range roles {
+		check(filepath.Base(p), func(b []byte) error { _, err := metadata.Targets().FromBytes(b); return err })
+	}
+}
+
+func (f *Feed) checkTUFCacheFile(name string, parse func([]byte) error) {
+	p := filepath.Join(f.dirs.tuf, name)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return
+	}
+	if err := parse(b); err != nil {
+		f.warnf("cached metadata %s unreadable (%v): deleted, will be fetched again", p, err)
+		os.Remove(p)
 	}
 }
 

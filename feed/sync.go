@@ -69,6 +69,9 @@ func (f *Feed) sync(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("village not published: no signed target %s: %w", mpath, err)
 	}
+	if err := f.checkSource(up, mpath); err != nil {
+		return false, err
+	}
 	msum, err := sha256Hex(mi)
 	if err != nil {
 		return false, err
@@ -97,6 +100,9 @@ func (f *Feed) sync(ctx context.Context) (bool, error) {
 		ti, err := up.GetTargetInfo(e.Target)
 		if err != nil {
 			return false, fmt.Errorf("manifest lists %q as %s, which is not a signed target: %w", rel, e.Target, err)
+		}
+		if err := f.checkSource(up, e.Target); err != nil {
+			return false, err
 		}
 		sum, err := sha256Hex(ti)
 		if err != nil {
@@ -252,6 +258,45 @@ func syncFile(p string) error {
 	defer fh.Close()
 	if err := fh.Sync(); err != nil {
 		return fmt.Errorf("fsync %q: %w", p, err)
+	}
+	return nil
+}
+
+// townshipRolePrefix must match publish.TownshipRolePrefix.
+const townshipRolePrefix = "township-"
+
+// checkSource enforces what go-tuf's walk alone does not: go-tuf looks in the
+// top-level targets before any delegation, so the county's targets key could
+// sign a village file by itself. Once the village's township role is live
+// (delegated and listed in the snapshot), a village file signed at top level
+// is refused; with Opts.RequireTownship it is refused always, and the
+// delegation must ask for at least two signatures.
+func (f *Feed) checkSource(up *updater.Updater, p string) error {
+	twp, err := scheme.ParseVillage(f.opts.Village)
+	if err != nil {
+		return err
+	}
+	role := townshipRolePrefix + twp
+	tm := up.GetTrustedMetadataSet()
+	top := tm.Targets[metadata.TARGETS]
+	if top == nil || tm.Snapshot == nil {
+		return fmt.Errorf("%s: no trusted targets", p)
+	}
+	threshold := 0
+	if d := top.Signed.Delegations; d != nil {
+		for _, r := range d.Roles {
+			if r.Name == role {
+				threshold = r.Threshold
+			}
+		}
+	}
+	_, inTop := top.Signed.Targets[p]
+	_, live := tm.Snapshot.Signed.Meta[role+".json"]
+	if inTop && threshold > 0 && live {
+		return fmt.Errorf("%s is signed by the county alone, but township %s must approve its villages: refused", p, twp)
+	}
+	if f.opts.RequireTownship && (inTop || threshold < 2) {
+		return fmt.Errorf("%s: township approval required (role %s, threshold %d, signed at top level %v): refused", p, role, threshold, inTop)
 	}
 	return nil
 }

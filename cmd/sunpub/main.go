@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,51 +19,95 @@ import (
 )
 
 const usage = `usage:
-  sunpub init    --repo DIR                  new county repository and keys
+  sunpub init    --repo DIR [--root-threshold N] [--village-threshold 1|2]
+                                             new county repository and keys
   sunpub publish --repo DIR CONTENT_DIR...   validate, render-check and sign village folders
-  sunpub refresh --repo DIR                  re-sign snapshot and timestamp (run from cron)
+                                             (delegated townships: staged for approval)
+  sunpub publish --repo DIR --finish         publish the staged versions townships approved
+  sunpub approve --repo DIR --township-key FILE --village ID
+                                             township reviewer: sign the staged version (own key only)
+  sunpub township add    --repo DIR --id 370783-101 [--name 古城街道]
+  sunpub township revoke --repo DIR --id 370783-101
+  sunpub key rotate --repo DIR --role root|targets|snapshot|timestamp|township-ID
+  sunpub refresh --repo DIR                  publish approved versions, re-sign snapshot and timestamp (cron)
   sunpub serve   --repo DIR --addr HOST:PORT serve the signed repository over HTTP`
+
+type flags struct {
+	repo, addr, id, name, townshipKey, village, role string
+	finish                                           bool
+	rootThreshold, villageThreshold                  int
+}
 
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(2)
 	}
-	cmd := os.Args[1]
+	cmd, rest := os.Args[1], os.Args[2:]
+	if (cmd == "township" || cmd == "key") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		cmd, rest = cmd+" "+rest[0], rest[1:]
+	}
 	fl := flag.NewFlagSet("sunpub "+cmd, flag.ExitOnError)
-	repo := fl.String("repo", "", "county repository directory")
-	addr := fl.String("addr", "127.0.0.1:8400", "listen address (serve)")
-	_ = fl.Parse(os.Args[2:])
+	var f flags
+	fl.StringVar(&f.repo, "repo", "", "county repository directory")
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8400", "listen address (serve)")
+	fl.StringVar(&f.id, "id", "", "township id, e.g. 370783-101 (township add/revoke)")
+	fl.StringVar(&f.name, "name", "", "township name (township add)")
+	fl.StringVar(&f.townshipKey, "township-key", "", "township reviewer key file (approve)")
+	fl.StringVar(&f.village, "village", "", "village id being approved (approve)")
+	fl.StringVar(&f.role, "role", "", "role whose key to rotate (key rotate)")
+	fl.BoolVar(&f.finish, "finish", false, "publish approved staged versions (publish)")
+	fl.IntVar(&f.rootThreshold, "root-threshold", 1, "root keys needed to sign root (init)")
+	fl.IntVar(&f.villageThreshold, "village-threshold", 2, "signatures of {county, township} a village needs (init)")
+	_ = fl.Parse(rest)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cmd, *repo, *addr, fl.Args()); err != nil {
+	if err := run(ctx, cmd, f, fl.Args()); err != nil {
 		fmt.Fprintf(os.Stderr, "sunpub %s: %v\n", cmd, err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, cmd, repo, addr string, args []string) error {
+func run(ctx context.Context, cmd string, f flags, args []string) error {
+	repo, addr := f.repo, f.addr
 	if repo == "" {
 		return fmt.Errorf("--repo DIR is required\n%s", usage)
 	}
 	switch cmd {
 	case "init":
-		warnings, err := publish.Init(repo, publish.InitOpts{})
+		warnings, err := publish.Init(repo, publish.InitOpts{RootThreshold: f.rootThreshold, VillageThreshold: f.villageThreshold})
 		for _, w := range warnings {
 			fmt.Fprintln(os.Stderr, "warning:", w)
 		}
 		return err
 	case "publish":
+		if f.finish {
+			return publish.Finish(repo, os.Stdout)
+		}
 		if len(args) == 0 {
 			return fmt.Errorf("name at least one CONTENT_DIR")
 		}
-		return county.Publish(repo, args, os.Stdout)
+		if err := county.Publish(repo, args, os.Stdout); err != nil {
+			return err
+		}
+		return publish.ReportPending(repo, os.Stdout)
+	case "approve":
+		return publish.ApproveCmd(repo, f.townshipKey, f.village, os.Stdout)
+	case "township add":
+		return publish.AddTownshipCmd(repo, f.id, f.name, os.Stdout)
+	case "township revoke":
+		return publish.RevokeTownshipCmd(repo, f.id, os.Stdout)
+	case "key rotate":
+		return publish.RotateKeyCmd(repo, f.role, os.Stdout)
 	case "refresh":
 		r, err := publish.Open(repo)
 		if err != nil {
 			return err
 		}
-		return r.Refresh()
+		if err := r.Refresh(); err != nil {
+			return err
+		}
+		return publish.ReportPending(repo, os.Stdout)
 	case "serve":
 		r, err := publish.Open(repo)
 		if err != nil {

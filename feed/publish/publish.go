@@ -3,10 +3,23 @@
 //
 // Layout of a repository directory:
 //
-//	keys/      ed25519 private keys, one file per role (0600, dir 0700)
-//	repo.json  expiry periods chosen at Init
-//	signed/    the latest signed metadata, the source of truth for the next publish
-//	public/    what is served: metadata/ (consistent snapshots) and targets/
+//	keys/       ed25519 private keys, one file per role (0600, dir 0700):
+//	            root.json (root-2.json … when the root threshold is above 1),
+//	            targets, snapshot, timestamp, and county.json, the county's
+//	            half of every township delegation
+//	repo.json   expiry periods, thresholds and the townships
+//	signed/     the latest signed metadata, the source of truth for the next publish
+//	staged/     township roles the county signed that wait for the township's signature
+//	townships/  reviewer key files made by AddTownship, to hand over and then delete
+//	public/     what is served: metadata/ (consistent snapshots) and targets/
+//
+// Trust model: root delegates to targets (the county), which signs county-wide
+// items (county/*) itself and delegates villages/<township>/*/* to one role per
+// township, "township-<id>", whose keys are {county.json, the township's
+// reviewer key} with threshold VillageThreshold (default 2), terminating. So
+// neither the county nor a township alone can change what a village shows.
+// A township without a delegation yet (none after Init) has its villages
+// signed by the top-level targets role, as a single-county setup needs.
 //
 // signed/ is kept apart from public/ so the served tree can be copied to a
 // CDN or damaged without losing the publisher's state.
@@ -15,7 +28,6 @@ package publish
 import (
 	"crypto"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -42,6 +54,13 @@ type InitOpts struct {
 	Expiry map[string]time.Duration
 	// Now is the clock used while initialising; nil means time.Now.
 	Now func() time.Time
+	// RootThreshold is how many root keys are made and must sign each new
+	// root version; 0 means 1.
+	RootThreshold int
+	// VillageThreshold is how many of {county, township} keys must sign a
+	// township role; 0 means 2 (county publishes and township approves).
+	// 1 lets either sign alone.
+	VillageThreshold int
 }
 
 var roles = []string{metadata.ROOT, metadata.TARGETS, metadata.SNAPSHOT, metadata.TIMESTAMP}
@@ -55,7 +74,11 @@ var defaultExpiry = map[string]time.Duration{
 
 type repoConfig struct {
 	// ExpirySeconds is role → validity period in seconds.
-	ExpirySeconds map[string]int64 `json:"expiry_seconds"`
+	ExpirySeconds    map[string]int64 `json:"expiry_seconds"`
+	RootThreshold    int              `json:"root_threshold,omitempty"`
+	VillageThreshold int              `json:"village_threshold,omitempty"`
+	// Townships is township id → its delegation.
+	Townships map[string]*townshipConfig `json:"townships,omitempty"`
 }
 
 type keyFile struct {
@@ -65,6 +88,10 @@ type keyFile struct {
 		Public  string `json:"public"`
 		Private string `json:"private"` // hex ed25519 seed
 	} `json:"keyval"`
+	// Set in township reviewer key files only.
+	Township     string `json:"township,omitempty"`
+	Name         string `json:"name,omitempty"`
+	CountyPublic string `json:"county_public,omitempty"` // hex ed25519 key the county co-signs with
 }
 
 // Init creates a county repository in dir and returns warnings to show the
@@ -79,7 +106,13 @@ func Init(dir string, opts InitOpts) (warnings []string, err error) {
 			return nil, fmt.Errorf("init %q: %q exists: directory already has a repository", dir, p)
 		}
 	}
-	cfg := repoConfig{ExpirySeconds: map[string]int64{}}
+	cfg := repoConfig{ExpirySeconds: map[string]int64{}, RootThreshold: max(opts.RootThreshold, 1), VillageThreshold: opts.VillageThreshold}
+	if cfg.VillageThreshold == 0 {
+		cfg.VillageThreshold = 2
+	}
+	if cfg.VillageThreshold < 1 || cfg.VillageThreshold > 2 || cfg.RootThreshold > 9 {
+		return nil, fmt.Errorf("init %q: village threshold %d (want 1 or 2), root threshold %d (want 1..9)", dir, cfg.VillageThreshold, cfg.RootThreshold)
+	}
 	for role, d := range defaultExpiry {
 		cfg.ExpirySeconds[role] = int64(d / time.Second)
 	}
@@ -105,30 +138,25 @@ func Init(dir string, opts InitOpts) (warnings []string, err error) {
 	t := now().UTC()
 	root := metadata.Root(r.expires(metadata.ROOT, t))
 	for _, role := range roles {
-		pub, priv, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			return nil, fmt.Errorf("generate %s key: %w", role, err)
+		names := []string{role}
+		if role == metadata.ROOT {
+			names = rootKeyNames(cfg.RootThreshold)
 		}
-		var kf keyFile
-		kf.KeyType, kf.Scheme = "ed25519", "ed25519"
-		kf.KeyVal.Public = hex.EncodeToString(pub)
-		kf.KeyVal.Private = hex.EncodeToString(priv.Seed())
-		b, err := json.MarshalIndent(kf, "", "  ")
-		if err != nil {
-			return nil, err
-		}
-		if err := fsutil.WriteFile(r.keyPath(role), b, 0o600); err != nil {
-			return nil, fmt.Errorf("write %s key: %w", role, err)
-		}
-		key, err := metadata.KeyFromPublicKey(pub)
-		if err != nil {
-			return nil, fmt.Errorf("%s key: %w", role, err)
-		}
-		if err := root.Signed.AddKey(key, role); err != nil {
-			return nil, fmt.Errorf("add %s key to root: %w", role, err)
+		for _, name := range names {
+			key, err := r.newKey(name)
+			if err != nil {
+				return nil, err
+			}
+			if err := root.Signed.AddKey(key, role); err != nil {
+				return nil, fmt.Errorf("add %s key to root: %w", role, err)
+			}
 		}
 	}
-	if err := r.sign(metadata.ROOT, root); err != nil {
+	root.Signed.Roles[metadata.ROOT].Threshold = cfg.RootThreshold
+	if _, err := r.newKey(countyKey); err != nil {
+		return nil, err
+	}
+	if err := r.signRoot(root, nil); err != nil {
 		return nil, err
 	}
 	rootBytes, err := root.ToBytes(true)
@@ -216,9 +244,24 @@ func (r *Repo) PublishVillage(villageID string, files map[string][]byte) error {
 	if err != nil {
 		return err
 	}
-	// Seam for township delegation: today every village path is signed by the
-	// top-level targets role; later roleFor picks the township's delegated role
-	// and this function edits that role's metadata instead.
+	if twp, _ := scheme.ParseVillage(villageID); r.cfg.Townships[twp] != nil {
+		// A delegated township: stage a new version of its role, signed by
+		// the county, for the township reviewer to approve (see Approve and
+		// Finish). Nothing changes for agents until then.
+		for _, rel := range m.Rels() {
+			if err := r.writeTarget(m.Files[rel].Target, targetInfo(m.Files[rel].Target, files[rel]), files[rel]); err != nil {
+				return fmt.Errorf("publish %s: %w", villageID, err)
+			}
+		}
+		if err := r.writeTarget(mpath, targetInfo(mpath, mb), mb); err != nil {
+			return fmt.Errorf("publish %s: %w", villageID, err)
+		}
+		want := map[string]*metadata.TargetFiles{mpath: targetInfo(mpath, mb)}
+		for _, rel := range m.Rels() {
+			want[m.Files[rel].Target] = targetInfo(m.Files[rel].Target, files[rel])
+		}
+		return r.stageVillage(twp, dir, want)
+	}
 	tg := st.targets.Signed.Targets
 	want := map[string]*metadata.TargetFiles{}
 	add := func(p string, data []byte) error {
@@ -265,8 +308,12 @@ func (r *Repo) Refresh() error {
 		return err
 	}
 	t := r.now().UTC()
+	promoted, err := r.promote(st)
+	if err != nil {
+		return err
+	}
 	left := st.targets.Signed.Expires.Sub(t)
-	return r.commit(st, left < r.period(metadata.TARGETS)/2, t)
+	return r.commit(st, promoted || left < r.period(metadata.TARGETS)/2, t)
 }
 
 // state is the latest signed metadata set.
@@ -274,6 +321,8 @@ type state struct {
 	targets   *metadata.Metadata[metadata.TargetsType]
 	snapshot  *metadata.Metadata[metadata.SnapshotType]
 	timestamp *metadata.Metadata[metadata.TimestampType]
+	// deleg is role name → signed township role bytes (signed/<role>.json).
+	deleg map[string][]byte
 }
 
 func (r *Repo) load() (*state, error) {
@@ -287,6 +336,18 @@ func (r *Repo) load() (*state, error) {
 	}
 	if st.timestamp, err = metadata.Timestamp().FromFile(filepath.Join(r.dir, "signed", "timestamp.json")); err != nil {
 		return nil, fmt.Errorf("load signed timestamp in %q: %w", r.dir, err)
+	}
+	st.deleg = map[string][]byte{}
+	for id := range r.cfg.Townships {
+		role := townshipRole(id)
+		b, err := os.ReadFile(filepath.Join(r.dir, "signed", role+".json"))
+		if os.IsNotExist(err) {
+			continue // added, first version not approved yet
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load signed %s: %w", role, err)
+		}
+		st.deleg[role] = b
 	}
 	return st, nil
 }
@@ -313,6 +374,21 @@ func (r *Repo) commit(st *state, newTargets bool, t time.Time) error {
 	st.snapshot.Signed.Version++
 	st.snapshot.Signed.Expires = r.expires(metadata.SNAPSHOT, t)
 	st.snapshot.Signed.Meta = map[string]*metadata.MetaFiles{"targets.json": metaInfo(st.targets.Signed.Version, targetsBytes)}
+	var delegFiles []struct {
+		name string
+		data []byte
+	}
+	for role, b := range st.deleg {
+		md, err := metadata.Targets().FromBytes(b)
+		if err != nil {
+			return fmt.Errorf("parse signed %s: %w", role, err)
+		}
+		st.snapshot.Signed.Meta[role+".json"] = metaInfo(md.Signed.Version, b)
+		delegFiles = append(delegFiles, struct {
+			name string
+			data []byte
+		}{fmt.Sprintf("%d.%s.json", md.Signed.Version, role), b})
+	}
 	if err := r.sign(metadata.SNAPSHOT, st.snapshot); err != nil {
 		return err
 	}
@@ -340,6 +416,16 @@ func (r *Repo) commit(st *state, newTargets bool, t time.Time) error {
 	}
 	for _, f := range files {
 		if err := r.writeSigned(f.signed, f.data); err != nil {
+			return err
+		}
+	}
+	for _, f := range delegFiles {
+		// Consistent-snapshot names are immutable: write each version once.
+		p := filepath.Join(r.dir, "public", "metadata", f.name)
+		if old, err := os.ReadFile(p); err == nil && string(old) == string(f.data) {
+			continue
+		}
+		if err := r.writePublic(path.Join("metadata", f.name), f.data); err != nil {
 			return err
 		}
 	}
@@ -404,8 +490,10 @@ func (r *Repo) keyPath(role string) string {
 
 func (r *Repo) keyWarnings() []string {
 	var w []string
-	if _, err := os.Stat(r.keyPath(metadata.ROOT)); err == nil {
-		w = append(w, fmt.Sprintf("root key is on this machine: move %s offline (it is only needed to rotate keys or renew root.json before it expires)", r.keyPath(metadata.ROOT)))
+	for _, name := range rootKeyNames(max(r.cfg.RootThreshold, 1)) {
+		if _, err := os.Stat(r.keyPath(name)); err == nil {
+			w = append(w, fmt.Sprintf("root key is on this machine: move %s offline (it is only needed to rotate keys or renew root.json before it expires)", r.keyPath(name)))
+		}
 	}
 	return w
 }
@@ -414,10 +502,18 @@ func (r *Repo) signer(role string) (signature.Signer, error) {
 	if s, ok := r.signers[role]; ok {
 		return s, nil
 	}
-	p := r.keyPath(role)
-	b, err := os.ReadFile(p)
+	s, err := loadSigner(r.keyPath(role))
 	if err != nil {
 		return nil, fmt.Errorf("load %s key: %w", role, err)
+	}
+	r.signers[role] = s
+	return s, nil
+}
+
+func loadSigner(p string) (signature.Signer, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
 	}
 	var kf keyFile
 	if err := json.Unmarshal(b, &kf); err != nil {
@@ -431,7 +527,6 @@ func (r *Repo) signer(role string) (signature.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key %q: %w", p, err)
 	}
-	r.signers[role] = s
 	return s, nil
 }
 
