@@ -1,0 +1,156 @@
+package brightness
+
+import (
+	"fmt"
+	"log"
+	"math"
+	"sync"
+	"time"
+)
+
+// Opts configures a Controller.
+type Opts struct {
+	// Latitude and Longitude of the board in degrees, north and east positive.
+	Latitude, Longitude float64
+	// Day is the level in daylight (0 means 255), Night the level after
+	// civil dusk (0 means 24). The schedule ramps linearly between them
+	// while the sun is between -6° and sunrise altitude.
+	Day, Night uint8
+	// Sensor, when set, decides the level while it works: DarkLux or less
+	// gives Night, BrightLux or more gives Day, logarithmic in between.
+	// Defaults 10 lx (dusk) and 10,000 lx (overcast daylight).
+	Sensor             Sensor
+	DarkLux, BrightLux float64
+	// Quiet hours in Location (see ParseQuiet).
+	Quiet []Quiet
+	// Location is the time zone of quiet hours and of the times in reasons;
+	// nil means time.Local.
+	Location *time.Location
+	// OnError is told the first error of each run of sensor failures; nil
+	// logs it. Until the sensor reads again, the schedule decides.
+	OnError func(error)
+}
+
+// Controller picks a board's brightness. It is safe for concurrent use.
+type Controller struct {
+	o Opts
+
+	mu  sync.Mutex
+	err error // the sensor's last error, nil while it works
+}
+
+// New validates o and returns a Controller.
+func New(o Opts) (*Controller, error) {
+	if !(o.Latitude >= -90 && o.Latitude <= 90 && o.Longitude >= -180 && o.Longitude <= 180) {
+		return nil, fmt.Errorf("brightness: latitude %g, longitude %g out of range", o.Latitude, o.Longitude)
+	}
+	if o.Day == 0 {
+		o.Day = 255
+	}
+	if o.Night == 0 {
+		o.Night = 24
+	}
+	if o.DarkLux == 0 {
+		o.DarkLux = 10
+	}
+	if o.BrightLux == 0 {
+		o.BrightLux = 10000
+	}
+	if !(o.DarkLux > 0 && o.BrightLux > o.DarkLux) || math.IsInf(o.BrightLux, 0) {
+		return nil, fmt.Errorf("brightness: want 0 < DarkLux < BrightLux, got %g, %g", o.DarkLux, o.BrightLux)
+	}
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	for _, q := range o.Quiet {
+		if q.From < 0 || q.To < 0 || q.From > 24*time.Hour || q.To > 24*time.Hour || q.From == q.To {
+			return nil, fmt.Errorf("brightness: bad quiet hours %v", q)
+		}
+	}
+	if o.OnError == nil {
+		o.OnError = func(err error) {
+			log.Printf("brightness: ambient-light sensor failed, using the sun schedule: %v", err)
+		}
+	}
+	return &Controller{o: o}, nil
+}
+
+// Level returns the brightness for now, 1..255, or 0 when the board should
+// be off, and a short reason for logs and the operator's console.
+func (c *Controller) Level(now time.Time) (level uint8, reason string) {
+	level, reason = c.ambient(now)
+	tod := now.In(c.o.Location)
+	since := time.Duration(tod.Hour())*time.Hour + time.Duration(tod.Minute())*time.Minute + time.Duration(tod.Second())*time.Second
+	for _, q := range c.o.Quiet {
+		if !q.contains(since) {
+			continue
+		}
+		if q.Level == 0 {
+			return 0, "quiet hours " + q.String()
+		}
+		if q.Level < level {
+			level = q.Level
+		}
+		reason += "; quiet hours " + q.String()
+		break
+	}
+	return level, reason
+}
+
+// Err returns the sensor's last error, nil while it works or if there is none.
+func (c *Controller) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *Controller) ambient(now time.Time) (uint8, string) {
+	if c.o.Sensor == nil {
+		return c.schedule(now, "")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lux, err := c.o.Sensor.Lux()
+	if err == nil && (math.IsNaN(lux) || lux < 0) {
+		err = fmt.Errorf("implausible reading %g lx", lux)
+	}
+	if err != nil {
+		if c.err == nil {
+			c.o.OnError(err)
+		}
+		c.err = err
+		return c.schedule(now, " (sensor failed)")
+	}
+	c.err = nil
+	f := (math.Log(max(lux, c.o.DarkLux)) - math.Log(c.o.DarkLux)) / (math.Log(c.o.BrightLux) - math.Log(c.o.DarkLux))
+	return c.mix(f), fmt.Sprintf("ambient %.0f lx", lux)
+}
+
+func (c *Controller) schedule(now time.Time, note string) (uint8, string) {
+	e := Elevation(c.o.Latitude, c.o.Longitude, now)
+	f := (e - CivilAltitude) / (SunriseAltitude - CivilAltitude)
+	var what string
+	switch {
+	case f >= 1:
+		what = "day"
+	case f <= 0:
+		what = "night"
+	default:
+		what = "civil twilight"
+	}
+	s := SunTimes(c.o.Latitude, c.o.Longitude, now.In(c.o.Location))
+	hm := func(t time.Time) string {
+		if t.IsZero() {
+			return "none"
+		}
+		return t.Format("15:04")
+	}
+	return c.mix(f), fmt.Sprintf("schedule%s: %s, sun %.1f° (sunrise %s, sunset %s)", note, what, e, hm(s.Sunrise), hm(s.Sunset))
+}
+
+// mix interpolates between Night (f ≤ 0) and Day (f ≥ 1); never 0.
+func (c *Controller) mix(f float64) uint8 {
+	f = max(0, min(1, f))
+	v := math.Round(float64(c.o.Night) + f*(float64(c.o.Day)-float64(c.o.Night)))
+	return uint8(max(1, v))
+}
