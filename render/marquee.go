@@ -46,7 +46,11 @@ func (r *Renderer) marqueeItem(v *content.Village, it *content.Item) (*Page, err
 	th := r.th
 	var segs []seg
 	add := func(s string, c color.RGBA) {
+		lead := strings.HasPrefix(s, " ")
 		if s = flat(s); s != "" {
+			if lead {
+				s = " " + s
+			}
 			segs = append(segs, seg{s, c})
 		}
 	}
@@ -99,7 +103,9 @@ func (r *Renderer) marqueeTable(t *content.Table, add func(string, color.RGBA), 
 		sep()
 		fg, amt := th.text, th.title
 		if ri == t.TotalRow {
-			fg, amt = th.totalFG, th.totalFG
+			// totalFG is drawn on totalBG (black on amber on mono boards);
+			// the marquee has no row background, so 合计 takes the title colour.
+			fg = th.title
 		}
 		var words []string
 		for ci, c := range row {
