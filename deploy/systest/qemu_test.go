@@ -1,0 +1,294 @@
+//go:build systest
+
+package systest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestQEMU boots the host's Debian kernel under qemu-system-x86_64 with an
+// initramfs whose /init (initprog) draws the sample page on vesafb's
+// /dev/fb0, then compares QEMU's screendump with the same page rendered
+// here. Needs: apt-get install -y qemu-system-x86 linux-image-amd64 cpio.
+// Set SUNBOARD_SYSTEST_OUT=dir to keep the screendump PNG.
+func TestQEMU(t *testing.T) {
+	begin := time.Now()
+	qemu, err := exec.LookPath("qemu-system-x86_64")
+	if err != nil {
+		t.Fatalf("qemu-system-x86_64 not found (apt-get install -y qemu-system-x86 linux-image-amd64 cpio): %v", err)
+	}
+	kernels, _ := filepath.Glob("/boot/vmlinuz-*")
+	if len(kernels) == 0 {
+		t.Fatal("no /boot/vmlinuz-* (apt-get install -y linux-image-amd64)")
+	}
+	kernel := kernels[len(kernels)-1]
+	dir := t.TempDir()
+
+	initrd := buildInitramfs(t, dir)
+	t.Logf("kernel %s, initramfs %s built in %s", kernel, initrd, time.Since(begin).Round(time.Millisecond))
+
+	mon := filepath.Join(dir, "monitor.sock")
+	cmd := exec.Command(qemu, "-m", "512", "-nographic", "-vga", "std", "-no-reboot",
+		"-kernel", kernel, "-initrd", initrd,
+		"-append", "console=ttyS0 vga=0x318 panic=-1",
+		"-monitor", "unix:"+mon+",server,nowait")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", qemu, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+
+	// Read the serial console until the marker line (or QEMU exits).
+	var console bytes.Buffer
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	var marker string
+	timeout := time.After(50 * time.Second)
+wait:
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("QEMU exited before %s; console:\n%s", Marker, console.String())
+			}
+			console.WriteString(l + "\n")
+			if strings.Contains(l, "initprog:") {
+				t.Fatalf("guest failed: %s\nconsole:\n%s", l, console.String())
+			}
+			if i := strings.Index(l, Marker); i >= 0 {
+				marker = l[i:]
+				break wait
+			}
+		case <-timeout:
+			t.Fatalf("no %s on the console after 50 s; console:\n%s", Marker, console.String())
+		}
+	}
+	booted := time.Since(begin)
+	t.Logf("guest: %s (%s after start)", marker, booted.Round(time.Millisecond))
+	go func() { // keep draining the console
+		for range lines {
+		}
+	}()
+	f := strings.Fields(marker)
+	var w, h int
+	if len(f) < 3 {
+		t.Fatalf("marker line %q: want %s WxH FORMAT", marker, Marker)
+	}
+	if _, err := fmt.Sscanf(f[1], "%dx%d", &w, &h); err != nil {
+		t.Fatalf("marker line %q: size %q: %v", marker, f[1], err)
+	}
+	format := f[2]
+
+	ppm := filepath.Join(dir, "screen.ppm")
+	screendump(t, mon, ppm)
+	got, err := readPPM(ppm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Rect.Dx() != w || got.Rect.Dy() != h {
+		t.Fatalf("screendump is %v, the guest drew %dx%d", got.Rect, w, h)
+	}
+	want, err := SamplePage(w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	savePNG(t, filepath.Join(dir, "screen.png"), got)
+	if d := os.Getenv("SUNBOARD_SYSTEST_OUT"); d != "" {
+		savePNG(t, filepath.Join(d, "screen.png"), got)
+		savePNG(t, filepath.Join(d, "want.png"), want)
+	}
+
+	// RGB565 keeps 5/6/5 bits: compare what survives; 24/32 bpp is exact.
+	mask := [3]uint8{0xFF, 0xFF, 0xFF}
+	if strings.HasSuffix(format, "565") {
+		mask = [3]uint8{0xF8, 0xFC, 0xF8}
+	}
+	diff, first := 0, image.Point{-1, -1}
+	for y := range h {
+		for x := range w {
+			g, e := got.RGBAAt(x, y), want.RGBAAt(x, y)
+			if g.R&mask[0] != e.R&mask[0] || g.G&mask[1] != e.G&mask[1] || g.B&mask[2] != e.B&mask[2] {
+				if diff == 0 {
+					first = image.Pt(x, y)
+				}
+				diff++
+			}
+		}
+	}
+	t.Logf("format %s, %dx%d: %d of %d pixels differ (first at %v); total %s", format, w, h, diff, w*h, first, time.Since(begin).Round(time.Millisecond))
+	if diff*100 > w*h {
+		t.Errorf("%d of %d pixels differ (> 1 %%), first at %v: got %v want %v", diff, w*h, first, got.RGBAAt(first.X, first.Y), want.RGBAAt(first.X, first.Y))
+	}
+}
+
+// buildInitramfs builds initprog and packs it as /init with /dev/console.
+func buildInitramfs(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "init")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, "./initprog")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./initprog: %v\n%s", err, b)
+	}
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "initramfs.cpio")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	bw := bufio.NewWriter(f)
+	c := NewCPIO(bw)
+	for _, d := range []string{"dev", "proc", "sys"} {
+		if err := c.Dir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.CharDev("dev/console", 0o600, 5, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.File("init", 0o755, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bw.Flush(); err != nil {
+		t.Fatalf("write %s: %v", path, err)
+	}
+	return path
+}
+
+// screendump asks the QEMU monitor for a PPM of the screen and waits for
+// the monitor's next prompt, which comes once the file is written.
+func screendump(t *testing.T, sock, file string) {
+	t.Helper()
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatalf("connect to QEMU monitor %s: %v", sock, err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	r := bufio.NewReader(conn)
+	prompt := func() string {
+		var b strings.Builder
+		for !strings.HasSuffix(b.String(), "(qemu) ") {
+			c, err := r.ReadByte()
+			if err != nil {
+				t.Fatalf("read QEMU monitor %s: %v (so far %q)", sock, err, b.String())
+			}
+			b.WriteByte(c)
+		}
+		return b.String()
+	}
+	prompt()
+	if _, err := fmt.Fprintf(conn, "screendump %s\n", file); err != nil {
+		t.Fatalf("send screendump to %s: %v", sock, err)
+	}
+	if reply := prompt(); strings.Contains(reply, "rror") {
+		t.Fatalf("screendump %s: %s", file, reply)
+	}
+}
+
+// readPPM reads a binary (P6, maxval 255) PPM.
+func readPPM(path string) (*image.RGBA, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read screendump: %w", err)
+	}
+	r := bufio.NewReader(bytes.NewReader(data))
+	var fields []int
+	magic, err := token(r)
+	if err != nil || magic != "P6" {
+		return nil, fmt.Errorf("screendump %s: magic %q, want P6: %v", path, magic, err)
+	}
+	for len(fields) < 3 {
+		s, err := token(r)
+		if err != nil {
+			return nil, fmt.Errorf("screendump %s header: %w", path, err)
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, fmt.Errorf("screendump %s header field %q: %w", path, s, err)
+		}
+		fields = append(fields, n)
+	}
+	w, h := fields[0], fields[1]
+	if fields[2] != 255 {
+		return nil, fmt.Errorf("screendump %s: maxval %d, want 255", path, fields[2])
+	}
+	px := make([]byte, 3*w*h)
+	if _, err := io.ReadFull(r, px); err != nil {
+		return nil, fmt.Errorf("screendump %s: %dx%d pixels: %w", path, w, h, err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i, j := 0, 0; i < len(px); i, j = i+3, j+4 {
+		img.Pix[j], img.Pix[j+1], img.Pix[j+2], img.Pix[j+3] = px[i], px[i+1], px[i+2], 0xFF
+	}
+	return img, nil
+}
+
+// token reads one whitespace-separated header token, skipping # comments;
+// it consumes the single whitespace byte after it.
+func token(r *bufio.Reader) (string, error) {
+	var b []byte
+	for {
+		c, err := r.ReadByte()
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case c == '#' && len(b) == 0:
+			if _, err := r.ReadString('\n'); err != nil {
+				return "", err
+			}
+		case c == ' ' || c == '\n' || c == '\t' || c == '\r':
+			if len(b) > 0 {
+				return string(b), nil
+			}
+		default:
+			b = append(b, c)
+		}
+	}
+}
+
+func savePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s", path)
+}
