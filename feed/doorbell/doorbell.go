@@ -269,6 +269,9 @@ func Ring(ctx context.Context, brokerURL string, villageIDs []string, payload st
 // message, so it is replaced by the current time (RFC 3339, UTC). Bound the
 // time with ctx: Ring waits for the broker until ctx is done.
 func RingTopics(ctx context.Context, opts Opts, topics []string, payload string) error {
+	if len(topics) == 0 {
+		return nil
+	}
 	if payload == "" {
 		payload = time.Now().UTC().Format(time.RFC3339Nano)
 	}

@@ -294,6 +294,40 @@ func TestRunMosquitto(t *testing.T) {
 	}
 }
 
+// TestRingManyVillages: sunpub rings a county's 1,000 villages in one call;
+// a board subscribed to one of them rings once.
+func TestRingManyVillages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a broker")
+	}
+	b := startBroker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ch, err := Listen(ctx, Opts{Broker: b.url(), Village: "v0777", Backoff: fastBackoff()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the subscription: a retained ring is delivered on subscribe.
+	ring(t, b, []string{"v0777"}, "warm-up")
+	waitRing(t, ch, 3*time.Second, "warm-up")
+	ids := make([]string, 1000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("v%04d", i)
+	}
+	start := time.Now()
+	ring(t, b, ids, "snapshot-100")
+	d := time.Since(start)
+	t.Logf("Ring of %d villages (connect, %d retained QoS 1 publishes, disconnect): %v", len(ids), len(ids), d)
+	if d > 5*time.Second {
+		t.Errorf("Ring of 1,000 villages took %v", d)
+	}
+	waitRing(t, ch, time.Second, "ring among 1,000")
+	noRing(t, ch, 200*time.Millisecond, "single ring")
+	if err := Ring(ctx, b.url(), nil, "x"); err != nil {
+		t.Fatalf("Ring with no villages: %v", err)
+	}
+}
+
 func TestRingBrokerDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
