@@ -6,24 +6,32 @@ import (
 	"image/color"
 	"slices"
 	"testing"
+	"time"
 
 	"periph.io/x/conn/v3/display"
 )
 
-// fakeStrip records what each Render would have sent.
+// fakeStrip records what each Render would have sent on channel 0 (renders)
+// and channel 1 (renders1), and when.
 type fakeStrip struct {
-	leds     []uint32
-	renders  [][]uint32
-	failNext error
-	waits    int
-	fini     bool
+	leds, leds1 []uint32
+	renders     [][]uint32
+	renders1    [][]uint32
+	at          []time.Duration // fake time of each render, if clock is set
+	clock       *fakeClock
+	failNext    error
+	waits       int
+	fini        bool
 }
 
 func (f *fakeStrip) Leds(ch int) []uint32 {
-	if ch != 0 {
-		return nil
+	switch ch {
+	case 0:
+		return f.leds
+	case 1:
+		return f.leds1
 	}
-	return f.leds
+	return nil
 }
 
 func (f *fakeStrip) Render() error {
@@ -32,6 +40,10 @@ func (f *fakeStrip) Render() error {
 		return err
 	}
 	f.renders = append(f.renders, slices.Clone(f.leds))
+	f.renders1 = append(f.renders1, slices.Clone(f.leds1))
+	if f.clock != nil {
+		f.at = append(f.at, f.clock.now.Sub(f.clock.t0))
+	}
 	return nil
 }
 func (f *fakeStrip) Wait() error { f.waits++; return nil }
@@ -87,6 +99,7 @@ func TestPartialDrawHaltBrightness(t *testing.T) {
 	if err := d.Draw(d.Bounds(), img2x2(), image.Point{}); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(d.FramePeriod()) // the wire is free again
 	// A draw.Draw-path source into the bottom-right pixel only.
 	if err := d.Draw(image.Rect(1, 1, 2, 2), &image.Uniform{color.RGBA{0, 0, 0, 255}}, image.Point{}); err != nil {
 		t.Fatal(err)
@@ -94,6 +107,7 @@ func TestPartialDrawHaltBrightness(t *testing.T) {
 	if got, want := s.renders[1], []uint32{0xff0000, 0x00ff00, 0x0000ff, 0}; !slices.Equal(got, want) {
 		t.Errorf("after partial draw %06x, want %06x", got, want)
 	}
+	time.Sleep(d.FramePeriod())
 	if err := d.SetBrightness(128); err != nil {
 		t.Fatal(err)
 	}
