@@ -172,7 +172,7 @@ func TestDamageThatIsNotATornWrite(t *testing.T) {
 	l3 := string(written[2].MarshalLine())
 	cases := []struct {
 		name, file, want string
-		key             byte
+		key              byte
 	}{
 		{"edited middle record", strings.Replace(string(clean), l3, strings.Replace(l3, `"led-1"`, `"led-9"`, 1), 1), "line 3 (seq 3): hash does not match", 1},
 		{"garbage in the middle", strings.Replace(string(clean), l3, "\x00\x00garbage\n"+l3, 1), "line 3 (byte", 1},
@@ -282,9 +282,9 @@ func TestReadAllErrors(t *testing.T) {
 	_, written := writeLog(t, testKey(1), 2)
 	one := string(written[0].MarshalLine())
 	for in, want := range map[string]string{
-		one + "garbage\n":             "line 2: not a log line",
-		one + one[:20]:                "line 2: no newline",
-		"\n":                          "line 1: empty line",
+		one + "garbage\n": "line 2: not a log line",
+		one + one[:20]:    "line 2: no newline",
+		"\n":              "line 1: empty line",
 		strings.Replace(one, `"v":1`, `"v":2`, 1): "line 1: record format v2",
 	} {
 		es, err := ReadAll(strings.NewReader(in))
