@@ -143,24 +143,6 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-func BenchmarkWS281xFrame(b *testing.B) {
-	s := &nopStrip{leds: make([]uint32, 128*64)}
-	d, err := New(s, &Opts{Width: 128, Height: 64, Map: "chain:2x1;serpentine", Brightness: 200})
-	if err != nil {
-		b.Fatal(err)
-	}
-	src := image.NewRGBA(d.Bounds())
-	for i := range src.Pix {
-		src.Pix[i] = byte(i * 7)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := d.Draw(d.Bounds(), src, image.Point{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 type nopStrip struct{ leds []uint32 }
 
 func (n *nopStrip) Leds(int) []uint32 { return n.leds }
