@@ -154,3 +154,23 @@ func (c *Controller) mix(f float64) uint8 {
 	v := math.Round(float64(c.o.Night) + f*(float64(c.o.Day)-float64(c.o.Night)))
 	return uint8(max(1, v))
 }
+
+// Board is a display whose brightness Apply sets; the ws281x and spi Devs
+// implement it.
+type Board interface {
+	SetBrightness(level uint8) error
+	// Blank(true) keeps the board dark, whatever is drawn, until Blank(false).
+	Blank(off bool) error
+}
+
+// Apply puts level on b: 0 blanks the board, any other level sets it and
+// unblanks the board, sending the picture once.
+func Apply(b Board, level uint8) error {
+	if level == 0 {
+		return b.Blank(true)
+	}
+	if err := b.SetBrightness(level); err != nil {
+		return err
+	}
+	return b.Blank(false)
+}

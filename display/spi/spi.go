@@ -64,9 +64,10 @@ type Dev struct {
 	p      *led.Pipeline
 	closer io.Closer // the port, when Open opened it
 
-	mu   sync.Mutex
-	img  *image.RGBA
-	wire []byte
+	mu    sync.Mutex
+	img   *image.RGBA
+	wire  []byte
+	blank bool // Blank(true): the LEDs stay dark whatever is drawn
 }
 
 var _ display.Drawer = (*Dev)(nil)
@@ -154,6 +155,9 @@ func (d *Dev) SetBrightness(b uint8) error {
 }
 
 func (d *Dev) send() error {
+	if d.blank {
+		return nil // the picture is kept for Blank(false)
+	}
 	d.p.Wire(d.wire, d.img)
 	if _, err := d.nrz.Write(d.wire); err != nil {
 		return fmt.Errorf("spi: write %d LEDs to %s: %w", len(d.wire)/3, d.nrz, err)
@@ -173,6 +177,25 @@ func (d *Dev) PowerStats() PowerStats {
 func (d *Dev) Limited() (frames uint64, lastScale float64) {
 	st := d.PowerStats()
 	return st.Limited, st.LastScale
+}
+
+// Blank(true) turns the board off until Blank(false): Draw and
+// SetBrightness still update the picture but nothing is sent, so the LEDs
+// stay dark (quiet hours, brightness level 0). Blank(false) shows the
+// current picture.
+func (d *Dev) Blank(off bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if off == d.blank {
+		return nil
+	}
+	if off {
+		if err := d.nrz.Halt(); err != nil {
+			return fmt.Errorf("spi: halt %s: %w", d.nrz, err)
+		}
+	}
+	d.blank = off
+	return d.send()
 }
 
 // Halt turns every LED off; the picture is kept for the next Draw.

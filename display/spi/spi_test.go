@@ -148,3 +148,32 @@ func TestPowerBudget(t *testing.T) {
 		t.Errorf("Limited() = %d, %g, stats %+v; want 2 limited of 3, scale 1 after black, peak 120 mA, budget 60", n, s, st)
 	}
 }
+
+func TestBlank(t *testing.T) {
+	rec := &spitest.Record{}
+	d, err := New(rec, &Opts{Width: 2, Height: 2, Order: "RGB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Draw(d.Bounds(), img2x2(), image.Point{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Blank(true); err != nil {
+		t.Fatal(err)
+	}
+	_ = d.Draw(d.Bounds(), &image.Uniform{color.White}, image.Point{})
+	_ = d.SetBrightness(10)
+	_ = d.Blank(true)
+	if len(rec.Ops) != 2 || !bytes.Equal(rec.Ops[1].W, nrz(make([]byte, 12)...)) {
+		t.Fatalf("%d transfers while blank, want the first frame and one dark one", len(rec.Ops))
+	}
+	if err := d.SetBrightness(255); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Blank(false); err != nil {
+		t.Fatal(err)
+	}
+	if want := nrz(bytes.Repeat([]byte{255}, 12)...); len(rec.Ops) != 3 || !bytes.Equal(rec.Ops[2].W, want) {
+		t.Errorf("after Blank(false): %d transfers, want 3 ending in the white picture", len(rec.Ops))
+	}
+}

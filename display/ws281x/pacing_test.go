@@ -241,3 +241,31 @@ func TestWS281xPowerStats(t *testing.T) {
 		t.Errorf("PowerStats = %+v", st)
 	}
 }
+
+func TestBlank(t *testing.T) {
+	clk := newFakeClock()
+	s := &fakeStrip{leds: make([]uint32, 4), clock: clk}
+	d, _ := New(s, &Opts{Width: 2, Height: 2, Order: "RGB", Clock: clk})
+	_ = d.Draw(d.Bounds(), uniform(255, 0, 0), image.Point{})
+	clk.Advance(time.Second)
+	if err := d.Blank(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Blank(true); err != nil { // no second blank frame
+		t.Fatal(err)
+	}
+	clk.Advance(time.Second)
+	// Pages keep coming and brightness changes: nothing reaches the LEDs.
+	_ = d.Draw(d.Bounds(), uniform(0, 0, 255), image.Point{})
+	_ = d.SetBrightness(255)
+	clk.Advance(time.Second)
+	if n := len(s.renders); n != 2 || !slices.Equal(s.renders[1], make([]uint32, 4)) {
+		t.Fatalf("renders while blank %06x, want red then one dark frame", s.renders)
+	}
+	if err := d.Blank(false); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.renders); n != 3 || s.renders[2][0] != 0x0000ff {
+		t.Errorf("after Blank(false) renders %06x, want the latest picture (blue)", s.renders)
+	}
+}

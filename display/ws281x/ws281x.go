@@ -127,6 +127,7 @@ type Dev struct {
 	pending bool        // the picture changed since the last render
 	err     error       // from a scheduled flush, returned by the next call
 	closed  bool
+	blank   bool // Blank(true): the LEDs stay dark whatever is drawn
 	stats   FrameStats
 }
 
@@ -222,6 +223,9 @@ func (d *Dev) present() error {
 	}
 	err := d.err
 	d.err = nil
+	if d.blank {
+		return err // the picture is kept for Blank(false)
+	}
 	d.stats.Requested++
 	if d.stop != nil {
 		d.pending = true // the scheduled flush sends this picture
@@ -291,6 +295,23 @@ func (d *Dev) Halt() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.halt()
+}
+
+// Blank(true) turns the board off until Blank(false): Draw and
+// SetBrightness still update the picture but nothing is sent, so the LEDs
+// stay dark (quiet hours, brightness level 0). Blank(false) shows the
+// current picture.
+func (d *Dev) Blank(off bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if off == d.blank {
+		return nil
+	}
+	d.blank = off
+	if off {
+		return d.halt()
+	}
+	return d.present()
 }
 
 func (d *Dev) halt() error {
