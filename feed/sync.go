@@ -67,6 +67,9 @@ func (f *Feed) sync(ctx context.Context) (bool, error) {
 	mpath, _ := scheme.ManifestPath(f.opts.Village)
 	mi, err := up.GetTargetInfo(mpath)
 	if err != nil {
+		if errors.Is(err, &metadata.ErrRepository{}) {
+			return false, fmt.Errorf("%s: delegated metadata refused: %w", mpath, err)
+		}
 		return false, fmt.Errorf("village not published: no signed target %s: %w", mpath, err)
 	}
 	if err := f.checkSource(up, mpath); err != nil {
