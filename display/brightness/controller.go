@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log"
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -18,7 +19,9 @@ type Opts struct {
 	Day, Night uint8
 	// Sensor, when set, decides the level while it works: DarkLux or less
 	// gives Night, BrightLux or more gives Day, logarithmic in between.
-	// Defaults 10 lx (dusk) and 10,000 lx (overcast daylight).
+	// Defaults 10 lx (dusk) and 10,000 lx (overcast daylight). The level
+	// follows the median of the last three readings (the lower of two), so
+	// one car's headlights or a shadow does not flash the board.
 	Sensor             Sensor
 	DarkLux, BrightLux float64
 	// Quiet hours in Location (see ParseQuiet).
@@ -35,8 +38,9 @@ type Opts struct {
 type Controller struct {
 	o Opts
 
-	mu  sync.Mutex
-	err error // the sensor's last error, nil while it works
+	mu     sync.Mutex
+	err    error     // the sensor's last error, nil while it works
+	recent []float64 // the last readings since the sensor last failed, ≤ 3
 }
 
 // New validates o and returns a Controller.
@@ -119,9 +123,16 @@ func (c *Controller) ambient(now time.Time) (uint8, string) {
 			c.o.OnError(err)
 		}
 		c.err = err
+		c.recent = c.recent[:0]
 		return c.schedule(now, " (sensor failed)")
 	}
 	c.err = nil
+	if len(c.recent) == 3 {
+		c.recent = c.recent[1:]
+	}
+	c.recent = append(c.recent, lux)
+	sorted := slices.Sorted(slices.Values(c.recent))
+	lux = sorted[(len(sorted)-1)/2]
 	f := (math.Log(max(lux, c.o.DarkLux)) - math.Log(c.o.DarkLux)) / (math.Log(c.o.BrightLux) - math.Log(c.o.DarkLux))
 	return c.mix(f), fmt.Sprintf("ambient %.0f lx", lux)
 }

@@ -2,6 +2,7 @@ package brightness
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,8 +72,8 @@ func TestSchedule(t *testing.T) {
 func TestSensor(t *testing.T) {
 	var reported []error
 	s := &fakeSensor{
-		lux:  []float64{10000, 100, 0.5, 0, 0, 50000, 0},
-		errs: []error{nil, nil, nil, errors.New("i2c nack"), errors.New("i2c nack"), nil, errors.New("bus gone")},
+		lux:  []float64{10000, 10000, 100, 0.5, 0, 0, 50000, 0},
+		errs: []error{nil, nil, nil, nil, errors.New("i2c nack"), errors.New("i2c nack"), nil, errors.New("bus gone")},
 	}
 	c := shouguang(t, Opts{Sensor: s, OnError: func(err error) { reported = append(reported, err) }})
 	at := june("02:00") // night by the schedule: the sensor rules while it works
@@ -82,8 +83,9 @@ func TestSensor(t *testing.T) {
 		err    bool
 	}{
 		{255, "ambient 10000 lx", false},
-		{101, "ambient 100 lx", false}, // 24 + (255-24)/3
-		{24, "ambient 0 lx", false},
+		{255, "ambient 10000 lx", false},
+		{255, "ambient 10000 lx", false}, // median of 10000, 10000, 100
+		{101, "ambient 100 lx", false},   // of 10000, 100, 0.5: 24 + (255-24)/3
 		{24, "schedule (sensor failed): night", true},
 		{24, "schedule (sensor failed): night", true},
 		{255, "ambient 50000 lx", false},
@@ -172,3 +174,41 @@ func (b *failBus) Tx(addr uint16, w, r []byte) error {
 	return errors.New("no ACK")
 }
 func (b *failBus) SetSpeed(f physic.Frequency) error { return nil }
+
+func TestSensorMedian(t *testing.T) {
+	// Night, 2 lx; a car's headlights give one reading of 3000 lx; then dawn:
+	// the median of 2, 500, 20000 lx is 500: 24 + log(50)/log(1000)·231 = 155.
+	s := &fakeSensor{lux: []float64{2, 3000, 2, 2, 500, 20000, 20000}, errs: make([]error, 7)}
+	c := shouguang(t, Opts{Sensor: s})
+	var got []uint8
+	for range 7 {
+		l, _ := c.Level(june("02:00"))
+		got = append(got, l)
+	}
+	if want := []uint8{24, 24, 24, 24, 24, 155, 255}; !slices.Equal(got, want) {
+		t.Errorf("levels %v, want %v", got, want)
+	}
+}
+
+func FuzzParseQuiet(f *testing.F) {
+	for _, s := range []string{"22:00-06:00 off", "21:00-22:00 dim:10, 22:00-05:30 off", "24:00-01:00 dim:255", "22:00 off", "x-y off", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		qs, err := ParseQuiet(s)
+		if err != nil {
+			return
+		}
+		var parts []string
+		for _, q := range qs {
+			parts = append(parts, q.String())
+		}
+		again, err := ParseQuiet(strings.Join(parts, ", "))
+		if err != nil || !slices.Equal(again, qs) {
+			t.Errorf("ParseQuiet(%q) = %v; its String %q parses to %v, %v", s, qs, parts, again, err)
+		}
+		if _, err := New(Opts{Quiet: qs}); err != nil {
+			t.Errorf("New rejects parsed quiet hours %v: %v", qs, err)
+		}
+	})
+}
