@@ -154,7 +154,7 @@ func (c *Controller) schedule(now time.Time, note string) (uint8, string) {
 		if t.IsZero() {
 			return "none"
 		}
-		return t.Format("15:04")
+		return t.Round(time.Minute).Format("15:04")
 	}
 	return c.mix(f), fmt.Sprintf("schedule%s: %s, sun %.1f° (sunrise %s, sunset %s)", note, what, e, hm(s.Sunrise), hm(s.Sunset))
 }

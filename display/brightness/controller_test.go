@@ -131,7 +131,7 @@ func TestQuiet(t *testing.T) {
 		{"23:00", 0, "quiet hours 22:00-06:00 off"},
 		{"05:59", 0, "quiet hours 22:00-06:00 off"},
 		{"06:00", 255, "schedule: day"},
-		{"12:00", 10, "schedule: day, sun 76.5° (sunrise 04:45, sunset 19:27); quiet hours 11:00-13:00 dim:10"},
+		{"12:00", 10, "schedule: day, sun 76.5° (sunrise 04:46, sunset 19:28); quiet hours 11:00-13:00 dim:10"},
 		{"19:10", 100, "quiet hours 19:00-22:00 dim:100"},
 		{"21:00", 24, "night"}, // night is below the dim cap
 	} {
