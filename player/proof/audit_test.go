@@ -149,15 +149,13 @@ func TestAudit(t *testing.T) {
 		{name: "display never showed it", sim: base, displays: []string{"led-1", "led-2"}, windows: windows[1:2],
 			gaps:    []gap{{"led-2", "2026-10-notice", Interval{at(2, 0, 0), at(5, 0, 0)}, []Interval{{at(2, 0, 0), at(5, 0, 0)}}}},
 			summary: []string{"led-2: 从未显示 / never shown"}},
-		{name: "rotation slower than the period", sim: base, opt: Options{Period: 25 * time.Minute}, windows: windows[:1],
-			// 3 items × 10 min: each item's holes are 20 min, except when the
-			// notice joins (01 → 02) and leaves (05 → 04): still < 25 min.
-		},
+		// 3 items × 10 min: each item's holes are 20 min, under 25.
+		{name: "rotation faster than the period", sim: base, opt: Options{Period: 25 * time.Minute}, windows: windows[:1]},
 		// Two items alternate on day 1 (10-minute holes), three from day 2
 		// (20-minute holes ≥ 15).
 		{name: "period shorter than the rotation", sim: base, opt: Options{Period: 15 * time.Minute}, windows: windows[2:3], displays: []string{"tv-1"},
 			manyGaps: true,
-			summary: []string{"tv-1: 缺失 gap 2026-10-02 00:00 → 2026-10-02 00:20（20分钟 / 20m）：屏幕在运行但未显示此项 / board on but the item was not shown"}},
+			summary:  []string{"tv-1: 缺失 gap 2026-10-02 00:00 → 2026-10-02 00:20（20分钟 / 20m）：屏幕在运行但未显示此项 / board on but the item was not shown"}},
 		{name: "window still running", sim: withOff(map[string][]Interval{"led-1": {{at(4, 12, 0), at(9, 0, 0)}}}),
 			opt: Options{Now: at(4, 12, 0)}, windows: windows[1:2],
 			summary: []string{"公示中，审计至 2026-10-04 12:00"}},
