@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"slices"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -268,4 +269,32 @@ func TestBlank(t *testing.T) {
 	if n := len(s.renders); n != 3 || s.renders[2][0] != 0x0000ff {
 		t.Errorf("after Blank(false) renders %06x, want the latest picture (blue)", s.renders)
 	}
+}
+
+// TestPacingSystemClock sends a deferred frame from the real timer goroutine.
+func TestPacingSystemClock(t *testing.T) {
+	s := &lockedStrip{fakeStrip: fakeStrip{leds: make([]uint32, 4)}}
+	d, _ := New(s, &Opts{Width: 2, Height: 2, Order: "RGB"})
+	_ = d.Draw(d.Bounds(), uniform(255, 0, 0), image.Point{})
+	_ = d.Draw(d.Bounds(), uniform(0, 0, 255), image.Point{}) // within 400 µs: deferred
+	deadline := time.Now().Add(5 * time.Second)
+	for d.FrameStats().Rendered < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := len(s.renders); n != 2 || s.renders[1][0] != 0x0000ff {
+		t.Errorf("renders %06x, want red then blue from the timer", s.renders)
+	}
+}
+
+type lockedStrip struct {
+	mu sync.Mutex
+	fakeStrip
+}
+
+func (l *lockedStrip) Render() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.fakeStrip.Render()
 }
