@@ -20,6 +20,10 @@ func ReportPending(dir string, out io.Writer) error {
 		return err
 	}
 	for _, p := range ps {
+		if len(p.Villages) == 0 {
+			fmt.Fprintf(out, "%s version %d: no villages yet, nothing to approve until one is published\n", p.Role, p.Version)
+			continue
+		}
 		if p.Approved {
 			fmt.Fprintf(out, "%s version %d approved: run sunpub publish --repo %s --finish (or wait for refresh)\n", p.Role, p.Version, dir)
 			continue

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -354,14 +353,11 @@ func (r *Repo) Pending() ([]Pending, error) {
 	var out []Pending
 	for id := range r.cfg.Townships {
 		role := townshipRole(id)
+		if _, err := os.Stat(r.stagedPath(role)); err != nil {
+			continue
+		}
 		md, err := metadata.Targets().FromFile(r.stagedPath(role))
 		if err != nil {
-			if os.IsNotExist(errors.Unwrap(err)) || os.IsNotExist(err) {
-				continue
-			}
-			if _, serr := os.Stat(r.stagedPath(role)); serr != nil {
-				continue
-			}
 			return nil, fmt.Errorf("read staged %s: %w", role, err)
 		}
 		out = append(out, Pending{Township: id, Role: role, Version: md.Signed.Version, File: r.stagedPath(role),
