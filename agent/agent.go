@@ -20,6 +20,8 @@ import (
 	"github.com/sunboard/sunboard/display/sim"
 	"github.com/sunboard/sunboard/display/spi"
 	"github.com/sunboard/sunboard/feed"
+	"github.com/sunboard/sunboard/feed/clock"
+	"github.com/sunboard/sunboard/feed/doorbell"
 	"github.com/sunboard/sunboard/player"
 	"github.com/sunboard/sunboard/render"
 )
@@ -27,9 +29,10 @@ import (
 // Agent is one village agent: its feed, the content it shows and its
 // displays.
 type Agent struct {
-	cfg  *Config
-	feed *feed.Feed
-	now  func() time.Time
+	cfg   *Config
+	feed  *feed.Feed
+	clock *clock.Clock
+	now   func() time.Time
 
 	mu       sync.Mutex
 	shown    player.Content // the last version that loaded cleanly
@@ -38,22 +41,34 @@ type Agent struct {
 	syncErr  string
 }
 
-// Open opens the agent's state. It never touches the network.
+// buildFloor is the earliest time the agent believes: a Pi without RTC
+// boots in 1970, and this release was certainly not built before it.
+var buildFloor = time.Date(2026, 11, 1, 0, 0, 0, 0, content.ChinaTime)
+
+// Open opens the agent's state. It never touches the network. now nil
+// means the agent's own clock (never earlier than the last persisted time).
 func Open(cfg *Config, now func() time.Time) (*Agent, error) {
-	if now == nil {
-		now = time.Now
-	}
 	if err := os.MkdirAll(cfg.State, 0o700); err != nil {
 		return nil, fmt.Errorf("state dir %q: %w", cfg.State, err)
 	}
-	f, err := feed.Open(feed.Opts{URL: cfg.Feed, Root: cfg.Root, State: filepath.Join(cfg.State, "feed"), Village: cfg.Village})
+	clk, err := clock.Open(filepath.Join(cfg.State, "clock"), &clock.Opts{Floor: buildFloor})
+	if err != nil {
+		return nil, fmt.Errorf("open clock: %w", err)
+	}
+	if err := clk.LoadError(); err != nil {
+		log.Printf("clock state: %v (starting from the build date)", err)
+	}
+	if now == nil {
+		now = func() time.Time { t, _ := clk.Now(); return t }
+	}
+	f, err := feed.Open(feed.Opts{URL: cfg.Feed, Root: cfg.Root, State: filepath.Join(cfg.State, "feed"), Village: cfg.Village, Now: now})
 	if err != nil {
 		return nil, fmt.Errorf("open feed state: %w", err)
 	}
 	for _, w := range f.Warnings() {
 		log.Printf("feed: %s", w)
 	}
-	a := &Agent{cfg: cfg, feed: f, now: now}
+	a := &Agent{cfg: cfg, feed: f, clock: clk, now: now}
 	if err := a.load(); err != nil {
 		log.Printf("stored content: %v", err)
 	}
@@ -212,9 +227,17 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 		opts.Ready("http://" + ln.Addr().String() + "/")
 	}
 
+	var ring <-chan struct{}
+	if a.cfg.Doorbell != "" {
+		ring, err = doorbell.Listen(ctx, doorbell.Opts{Broker: a.cfg.Doorbell, Village: a.cfg.Village,
+			Township: a.cfg.Village[:10], OnError: func(err error) { log.Printf("doorbell: %v", err) }})
+		if err != nil {
+			return fmt.Errorf("doorbell %s: %w", a.cfg.Doorbell, err)
+		}
+	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); a.syncLoop(ctx) }()
+	go func() { defer wg.Done(); a.syncLoop(ctx, ring) }()
 	go func() { defer wg.Done(); _ = pl.Run(ctx) }()
 	wg.Wait()
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -223,10 +246,13 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 	return nil
 }
 
-func (a *Agent) syncLoop(ctx context.Context) {
+func (a *Agent) syncLoop(ctx context.Context, ring <-chan struct{}) {
 	for {
 		if err := a.Sync(ctx); err != nil && ctx.Err() == nil {
 			log.Printf("%v", err)
+		}
+		if err := a.clock.Persist(); err != nil {
+			log.Printf("persist clock: %v", err)
 		}
 		// Full jitter around the poll interval: a county-wide power cut
 		// must not make every board poll in the same second.
@@ -234,6 +260,8 @@ func (a *Agent) syncLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-ring:
+			// The county rang: an urgent notice is waiting. Sync now.
 		case <-time.After(wait):
 		}
 	}
@@ -277,6 +305,7 @@ func (a *Agent) Render(outDir string, t time.Time) error {
 	if !ok {
 		return errors.New("no verified content in the state dir: run `sunboard sync` first")
 	}
+	var layoutErrs []error
 	for _, d := range a.cfg.Display {
 		prof, err := render.ParseProfile(d.Profile, d.Size)
 		if err != nil {
@@ -288,7 +317,8 @@ func (a *Agent) Render(outDir string, t time.Time) error {
 		}
 		pages, err := player.Playlist(r, c.Village, t)
 		if err != nil {
-			return fmt.Errorf("display %s: %w", d.Name, err)
+			// Write what the board shows anyway, then report the rest.
+			layoutErrs = append(layoutErrs, fmt.Errorf("display %s: %w", d.Name, err))
 		}
 		dir := filepath.Join(outDir, d.Name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -312,7 +342,7 @@ func (a *Agent) Render(outDir string, t time.Time) error {
 			}
 		}
 	}
-	return nil
+	return errors.Join(layoutErrs...)
 }
 
 func writePNG(path string, img image.Image) error {

@@ -28,8 +28,12 @@ type Config struct {
 	Listen string `toml:"listen"`
 	// Poll is the interval between syncs ("60s"); each wait is jittered so
 	// a county's boards do not poll in step.
-	Poll    duration        `toml:"poll"`
-	Display []DisplayConfig `toml:"display"`
+	Poll duration `toml:"poll"`
+	// Doorbell is an optional MQTT broker (mqtt://host:1883) whose retained
+	// message for this village triggers a sync at once: urgent notices
+	// appear within seconds without every board polling fast.
+	Doorbell string          `toml:"doorbell"`
+	Display  []DisplayConfig `toml:"display"`
 }
 
 // DisplayConfig is one [[display]] table.

@@ -82,13 +82,15 @@ func sampleFiles(t *testing.T) map[string][]byte {
 
 func newAgent(t *testing.T, c *countyRepo, extra string) (*agent.Agent, *agent.Config) {
 	t.Helper()
+	if !strings.Contains(extra, "poll") {
+		extra += "poll = \"1s\"\n"
+	}
 	cfg, err := agent.ParseConfig("test.toml", fmt.Appendf(nil, `
 village = "370783-101-001"
 feed    = %q
 root    = %q
 state   = %q
 listen  = "127.0.0.1:0"
-poll    = "1s"
 %s
 [[display]]
 name    = "square"
@@ -277,10 +279,9 @@ func TestPreviewInChromium(t *testing.T) {
 	done := make(chan error, 1)
 	offset := time.Until(renderAt)
 	go func() {
-		done <- a.Run(ctx, agent.RunOpts{
-			Now:   func() time.Time { return time.Now().Add(offset) },
-			Ready: func(u string) { urls <- u },
-		})
+		opts := agentRunOpts(offset)
+		opts.Ready = func(u string) { urls <- u }
+		done <- a.Run(ctx, opts)
 	}()
 	defer func() {
 		cancel()
@@ -439,4 +440,9 @@ func colours(img *image.RGBA) int {
 		seen[[4]uint8(img.Pix[i:i+4])] = true
 	}
 	return len(seen)
+}
+
+// agentRunOpts plays at the goldens' moment, advancing in real time.
+func agentRunOpts(offset time.Duration) agent.RunOpts {
+	return agent.RunOpts{Now: func() time.Time { return time.Now().Add(offset) }}
 }

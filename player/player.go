@@ -116,8 +116,10 @@ func (p *Player) play(ctx context.Context, o Output) {
 		today := p.now().In(content.ChinaTime).Format("2006-01-02")
 		if c.Version != version || today != day || idx >= len(pages) {
 			np, err := Playlist(o.Renderer, c.Village, p.now())
-			if err != nil {
-				log.Printf("display %s: lay out version %d: %v", o.Name, c.Version, err)
+			if err != nil && (c.Version != version || today != day) {
+				log.Printf("display %s: version %d: %v", o.Name, c.Version, err)
+			}
+			if len(np) == 0 {
 				if pages == nil {
 					np = []*render.Page{o.Renderer.Idle(c.Village, p.now())}
 				} else {

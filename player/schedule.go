@@ -4,6 +4,7 @@
 package player
 
 import (
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -51,14 +52,24 @@ func Due(v *content.Village, t time.Time) []*content.Item {
 }
 
 // Playlist lays out every page a display shows at t, in play order; when
-// nothing is due it is the idle page alone.
+// nothing is due it is the idle page alone. An item that cannot be laid
+// out is left out (or shown in part) and named in the error, which comes
+// with the pages of every other item.
 func Playlist(r *render.Renderer, v *content.Village, t time.Time) ([]*render.Page, error) {
 	var pages []*render.Page
 	due := Due(v, t)
+	var errs []error
 	for _, it := range due {
 		ps, err := r.Item(v, it)
 		if err != nil {
-			return nil, err
+			// One bad item must not blank the board: show what could be laid
+			// out (a photo that failed is drawn as a visible notice) and
+			// report the rest.
+			errs = append(errs, err)
+			var ie *render.ItemError
+			if !errors.As(err, &ie) || !ie.Partial {
+				continue
+			}
 		}
 		pages = append(pages, ps...)
 	}
@@ -72,7 +83,7 @@ func Playlist(r *render.Renderer, v *content.Village, t time.Time) ([]*render.Pa
 			p.SetTicker(tk)
 		}
 	}
-	return pages, nil
+	return pages, errors.Join(errs...)
 }
 
 // TickerText is the crawl line for the due items: urgent notices when

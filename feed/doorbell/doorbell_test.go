@@ -1,134 +1,17 @@
 package doorbell
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/eclipse/paho.golang/autopaho"
+
+	"github.com/sunboard/sunboard/feed/doorbell/mqtttest"
 )
-
-// broker is a real mosquitto started by a test on 127.0.0.1.
-type broker struct {
-	t    *testing.T
-	bin  string
-	conf string
-	port int
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	log  *bytes.Buffer
-	done chan struct{}
-}
-
-// mosquittoBin finds the broker (Debian package "mosquitto" installs it in
-// /usr/sbin, often not in a user's PATH). Without it the test is skipped,
-// unless CI is set: there a missing broker is a failure.
-func mosquittoBin(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("mosquitto"); err == nil {
-		return p
-	}
-	for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("mosquitto not found (apt-get install mosquitto) and CI is set")
-	}
-	t.Skip("mosquitto not found (apt-get install mosquitto); skipping")
-	return ""
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func startBroker(t *testing.T) *broker {
-	t.Helper()
-	b := &broker{t: t, bin: mosquittoBin(t), port: freePort(t)}
-	b.conf = filepath.Join(t.TempDir(), "mosquitto.conf")
-	conf := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\n", b.port)
-	if err := os.WriteFile(b.conf, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	b.start()
-	t.Cleanup(func() {
-		b.stop()
-		if t.Failed() {
-			t.Logf("mosquitto log:\n%s", b.log.String())
-		}
-	})
-	return b
-}
-
-func (b *broker) url() string { return fmt.Sprintf("mqtt://127.0.0.1:%d", b.port) }
-
-func (b *broker) start() {
-	b.t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.log == nil {
-		b.log = new(bytes.Buffer)
-	}
-	cmd := exec.Command(b.bin, "-c", b.conf)
-	cmd.Stdout, cmd.Stderr = b.log, b.log
-	if err := cmd.Start(); err != nil {
-		b.t.Fatalf("start mosquitto: %v", err)
-	}
-	b.cmd, b.done = cmd, make(chan struct{})
-	go func(done chan struct{}) { cmd.Wait(); close(done) }(b.done)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", b.port), 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return
-		}
-		select {
-		case <-b.done:
-			b.t.Fatalf("mosquitto exited at start: %s", b.log.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("mosquitto not listening on %d: %v", b.port, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// stop ends the broker by its PID (SIGTERM, then SIGKILL after 3 s).
-func (b *broker) stop() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.cmd == nil {
-		return
-	}
-	_ = syscall.Kill(b.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-b.done:
-	case <-time.After(3 * time.Second):
-		_ = syscall.Kill(b.cmd.Process.Pid, syscall.SIGKILL)
-		<-b.done
-	}
-	b.cmd = nil
-}
 
 func fastBackoff() func(int) time.Duration {
 	return autopaho.NewExponentialBackoff(50*time.Millisecond, 400*time.Millisecond, 100*time.Millisecond, 2)
@@ -159,12 +42,12 @@ func noRing(t *testing.T, ch <-chan struct{}, d time.Duration, what string) {
 	}
 }
 
-func ring(t *testing.T, b *broker, villages []string, payload string) time.Time {
+func ring(t *testing.T, b *mqtttest.Broker, villages []string, payload string) time.Time {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	at := time.Now()
-	if err := Ring(ctx, b.url(), villages, payload); err != nil {
+	if err := Ring(ctx, b.URL(), villages, payload); err != nil {
 		t.Fatalf("Ring(%v, %q): %v", villages, payload, err)
 	}
 	return at
@@ -175,7 +58,7 @@ func TestDoorbellMosquitto(t *testing.T) {
 		t.Skip("starts a broker")
 	}
 	testStart := time.Now()
-	b := startBroker(t)
+	b := mqtttest.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -184,7 +67,7 @@ func TestDoorbellMosquitto(t *testing.T) {
 
 	var errs atomic.Int32
 	ch, err := Listen(ctx, Opts{
-		Broker: b.url(), Village: "v1", Township: "t1", ClientID: "board-v1",
+		Broker: b.URL(), Village: "v1", Township: "t1", ClientID: "board-v1",
 		Backoff: fastBackoff(), KeepAlive: 5,
 		OnError: func(error) { errs.Add(1) },
 	})
@@ -211,15 +94,15 @@ func TestDoorbellMosquitto(t *testing.T) {
 	// County and township topics ring every board of theirs.
 	ctx5, cancel5 := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel5()
-	if err := RingTopics(ctx5, Opts{Broker: b.url()}, []string{CountyTopic("")}, "county-1"); err != nil {
+	if err := RingTopics(ctx5, Opts{Broker: b.URL()}, []string{CountyTopic("")}, "county-1"); err != nil {
 		t.Fatal(err)
 	}
 	waitRing(t, ch, time.Second, "county ring")
-	if err := RingTopics(ctx5, Opts{Broker: b.url()}, []string{TownshipTopic("", "t1")}, "t1-1"); err != nil {
+	if err := RingTopics(ctx5, Opts{Broker: b.URL()}, []string{TownshipTopic("", "t1")}, "t1-1"); err != nil {
 		t.Fatal(err)
 	}
 	waitRing(t, ch, time.Second, "township ring")
-	if err := RingTopics(ctx5, Opts{Broker: b.url()}, []string{TownshipTopic("", "t2")}, "t2-1"); err != nil {
+	if err := RingTopics(ctx5, Opts{Broker: b.URL()}, []string{TownshipTopic("", "t2")}, "t2-1"); err != nil {
 		t.Fatal(err)
 	}
 	noRing(t, ch, 300*time.Millisecond, "other township")
@@ -236,9 +119,9 @@ func TestDoorbellMosquitto(t *testing.T) {
 
 	// Broker restart (no persistence: retained rings are gone): the board
 	// reconnects with backoff and the next ring still arrives.
-	b.stop()
+	b.Stop()
 	time.Sleep(200 * time.Millisecond)
-	b.start()
+	b.Restart()
 	restarted := time.Now()
 	ring(t, b, []string{"v1"}, "snapshot-44")
 	waitRing(t, ch, 5*time.Second, "ring after broker restart")
@@ -273,14 +156,14 @@ func TestRunMosquitto(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a broker")
 	}
-	b := startBroker(t)
+	b := mqtttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	ring(t, b, []string{"v9"}, "x")
 	rang := make(chan struct{}, 10)
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Opts{Broker: b.url(), Village: "v9", Backoff: fastBackoff()}, func() { rang <- struct{}{} })
+		done <- Run(ctx, Opts{Broker: b.URL(), Village: "v9", Backoff: fastBackoff()}, func() { rang <- struct{}{} })
 	}()
 	waitRing(t, rang, 3*time.Second, "Run ring")
 	cancel()
@@ -300,10 +183,10 @@ func TestRingManyVillages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a broker")
 	}
-	b := startBroker(t)
+	b := mqtttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ch, err := Listen(ctx, Opts{Broker: b.url(), Village: "v0777", Backoff: fastBackoff()})
+	ch, err := Listen(ctx, Opts{Broker: b.URL(), Village: "v0777", Backoff: fastBackoff()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +206,7 @@ func TestRingManyVillages(t *testing.T) {
 	}
 	waitRing(t, ch, time.Second, "ring among 1,000")
 	noRing(t, ch, 200*time.Millisecond, "single ring")
-	if err := Ring(ctx, b.url(), nil, "x"); err != nil {
+	if err := Ring(ctx, b.URL(), nil, "x"); err != nil {
 		t.Fatalf("Ring with no villages: %v", err)
 	}
 }
@@ -331,7 +214,7 @@ func TestRingManyVillages(t *testing.T) {
 func TestRingBrokerDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	url := fmt.Sprintf("mqtt://127.0.0.1:%d", freePort(t))
+	url := fmt.Sprintf("mqtt://127.0.0.1:%d", mqtttest.FreePort(t))
 	err := Ring(ctx, url, []string{"v1"}, "x")
 	if err == nil || !strings.Contains(err.Error(), "connect") {
 		t.Fatalf("Ring to a closed port: %v", err)

@@ -1,0 +1,105 @@
+package county
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sunboard/sunboard/player"
+	"github.com/sunboard/sunboard/render"
+)
+
+// Preview writes exactly what boards of profile p will show of dir at t,
+// with the same code the agent runs: OUT/<NNN>-<item>.png in play order,
+// plus contact-sheet.png with every page, for a clerk to check at a glance.
+func Preview(dir string, p render.Profile, outDir string, t time.Time) ([]string, error) {
+	v, err := Check(dir)
+	if err != nil {
+		return nil, err
+	}
+	r, err := render.New(p)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := player.Playlist(r, v, t)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, err
+	}
+	var files []string
+	var imgs []*image.RGBA
+	for i, pg := range pages {
+		pg.SetClock(func() time.Time { return t })
+		img := pg.Image
+		if p.Kind == render.TV {
+			img = image.NewRGBA(image.Rect(0, 0, p.Width, p.Height))
+			pg.Frame(img, 0)
+		}
+		name := pg.Item
+		if name == "" {
+			name = "idle"
+		}
+		path := filepath.Join(outDir, fmt.Sprintf("%03d-%s.png", i+1, name))
+		if err := writePNG(path, img); err != nil {
+			return nil, err
+		}
+		files = append(files, path)
+		imgs = append(imgs, img)
+	}
+	sheet := filepath.Join(outDir, "contact-sheet.png")
+	if err := writePNG(sheet, contactSheet(imgs, p)); err != nil {
+		return nil, err
+	}
+	return append(files, sheet), nil
+}
+
+// contactSheet lays pages side by side: TV pages at half size in rows of
+// four, LED strips at full size in one row (they are narrow and tall).
+func contactSheet(imgs []*image.RGBA, p render.Profile) *image.RGBA {
+	const gap = 12
+	scale, perRow := 2, 4
+	if p.Kind != render.TV {
+		scale, perRow = 1, len(imgs)
+	}
+	cellW, cellH := 0, 0
+	for _, im := range imgs {
+		cellW = max(cellW, im.Bounds().Dx()/scale)
+		cellH = max(cellH, im.Bounds().Dy()/scale)
+	}
+	rows := (len(imgs) + perRow - 1) / perRow
+	cols := min(perRow, len(imgs))
+	sheet := image.NewRGBA(image.Rect(0, 0, gap+cols*(cellW+gap), gap+rows*(cellH+gap)))
+	draw.Draw(sheet, sheet.Bounds(), &image.Uniform{color.RGBA{0x30, 0x30, 0x30, 0xff}}, image.Point{}, draw.Src)
+	for i, im := range imgs {
+		x := gap + (i%perRow)*(cellW+gap)
+		y := gap + (i/perRow)*(cellH+gap)
+		b := im.Bounds()
+		for sy := 0; sy < b.Dy()/scale; sy++ {
+			for sx := 0; sx < b.Dx()/scale; sx++ {
+				o := im.PixOffset(b.Min.X+sx*scale, b.Min.Y+sy*scale)
+				d := sheet.PixOffset(x+sx, y+sy)
+				copy(sheet.Pix[d:d+4], im.Pix[o:o+4])
+			}
+		}
+	}
+	return sheet
+}
+
+func writePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}
