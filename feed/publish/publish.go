@@ -297,7 +297,9 @@ func (r *Repo) PublishVillage(villageID string, files map[string][]byte) error {
 	return r.commit(st, true, r.now().UTC())
 }
 
-// Refresh re-signs snapshot and timestamp with fresh expiry dates (run from
+// Refresh publishes township versions that were approved (as Finish does),
+// stages renewals of township roles past half their validity for approval,
+// and re-signs snapshot and timestamp with fresh expiry dates (run from
 // cron). Targets is re-signed too once less than half its period is left, so
 // a county that publishes nothing for months does not let every board go stale.
 func (r *Repo) Refresh() error {
@@ -308,6 +310,20 @@ func (r *Repo) Refresh() error {
 		return err
 	}
 	t := r.now().UTC()
+	// Township roles need the township's signature, so Refresh cannot renew
+	// them; it stages a renewal for approval once half their period is gone.
+	for role, b := range st.deleg {
+		md, err := metadata.Targets().FromBytes(b)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(r.stagedPath(role)); err == nil || md.Signed.Expires.Sub(t) >= r.period(metadata.TARGETS)/2 {
+			continue
+		}
+		if err := r.stage(strings.TrimPrefix(role, TownshipRolePrefix), func(map[string]*metadata.TargetFiles) {}, true); err != nil {
+			return err
+		}
+	}
 	promoted, err := r.promote(st)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 )
@@ -133,5 +134,30 @@ func TestRotateRoot(t *testing.T) {
 	}
 	if _, err := r.RotateKey("bogus"); err == nil {
 		t.Error("RotateKey(bogus) succeeded")
+	}
+}
+
+func TestRefreshStagesTownshipRenewal(t *testing.T) {
+	_, r := newRepo(t)
+	key, _ := r.AddTownship("370783-101", "")
+	if err := r.PublishVillage(village, map[string][]byte{"a.md": []byte("a")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Approve(r.dir, key, village); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	if ps, _ := r.Pending(); len(ps) != 0 {
+		t.Fatalf("pending after Refresh published the approval: %+v", ps)
+	}
+	r.now = func() time.Time { return time.Now().Add(50 * 24 * time.Hour) }
+	if err := r.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	ps, _ := r.Pending()
+	if len(ps) != 1 || ps[0].Version != 2 || ps[0].Approved {
+		t.Fatalf("no renewal staged near expiry: %+v", ps)
 	}
 }
