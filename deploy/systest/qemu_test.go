@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,10 +21,15 @@ import (
 )
 
 // TestQEMU boots the host's Debian kernel under qemu-system-x86_64 with an
-// initramfs whose /init (initprog) draws the sample page on vesafb's
-// /dev/fb0, then compares QEMU's screendump with the same page rendered
-// here. Needs: apt-get install -y qemu-system-x86 linux-image-amd64 cpio.
-// Set SUNBOARD_SYSTEST_OUT=dir to keep the screendump PNG.
+// initramfs whose /init (initprog) draws the sample page, then compares
+// QEMU's screendump with the same page rendered here: subtest fbdev on
+// vesafb's /dev/fb0 (-vga std, vga=0x318: 1024x768 packed 24 bpp), subtest
+// drm on /dev/dri/card0 of -device bochs-display (bochs.ko and its deps
+// loaded by initprog). Needs:
+//
+//	apt-get install -y qemu-system-x86 linux-image-amd64 cpio
+//
+// Set SUNBOARD_SYSTEST_OUT=dir to keep the screendump PNGs.
 func TestQEMU(t *testing.T) {
 	begin := time.Now()
 	qemu, err := exec.LookPath("qemu-system-x86_64")
@@ -35,16 +41,34 @@ func TestQEMU(t *testing.T) {
 		t.Fatal("no /boot/vmlinuz-* (apt-get install -y linux-image-amd64)")
 	}
 	kernel := kernels[len(kernels)-1]
+	release := strings.TrimPrefix(filepath.Base(kernel), "vmlinuz-")
+	init := buildInit(t)
+	t.Logf("kernel %s, initprog built in %s", kernel, time.Since(begin).Round(time.Millisecond))
+	t.Run("fbdev", func(t *testing.T) {
+		initrd := writeInitramfs(t, init, "", nil)
+		boot(t, qemu, kernel, initrd, []string{"-vga", "std"}, "vga=0x318")
+	})
+	t.Run("drm", func(t *testing.T) {
+		mods, err := moduleChain("/lib/modules/"+release, "kernel/drivers/gpu/drm/tiny/bochs.ko")
+		if err != nil {
+			t.Fatal(err)
+		}
+		initrd := writeInitramfs(t, init, "/lib/modules/"+release, mods)
+		boot(t, qemu, kernel, initrd, []string{"-vga", "none", "-device", "bochs-display,vgamem=64M"}, "sunboard.drm")
+	})
+	t.Logf("total %s", time.Since(begin).Round(time.Millisecond))
+}
+
+// boot runs one guest until it prints Marker, then checks its screen.
+func boot(t *testing.T, qemu, kernel, initrd string, devArgs []string, appendArgs string) {
+	begin := time.Now()
 	dir := t.TempDir()
-
-	initrd := buildInitramfs(t, dir)
-	t.Logf("kernel %s, initramfs %s built in %s", kernel, initrd, time.Since(begin).Round(time.Millisecond))
-
 	mon := filepath.Join(dir, "monitor.sock")
-	cmd := exec.Command(qemu, "-m", "512", "-nographic", "-vga", "std", "-no-reboot",
-		"-kernel", kernel, "-initrd", initrd,
-		"-append", "console=ttyS0 vga=0x318 panic=-1",
+	args := append([]string{"-m", "512", "-nographic", "-no-reboot"}, devArgs...)
+	args = append(args, "-kernel", kernel, "-initrd", initrd,
+		"-append", "console=ttyS0 panic=-1 "+appendArgs,
 		"-monitor", "unix:"+mon+",server,nowait")
+	cmd := exec.Command(qemu, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -120,8 +144,9 @@ wait:
 	}
 	savePNG(t, filepath.Join(dir, "screen.png"), got)
 	if d := os.Getenv("SUNBOARD_SYSTEST_OUT"); d != "" {
-		savePNG(t, filepath.Join(d, "screen.png"), got)
-		savePNG(t, filepath.Join(d, "want.png"), want)
+		name := strings.ReplaceAll(t.Name(), "/", "-")
+		savePNG(t, filepath.Join(d, name+"-screen.png"), got)
+		savePNG(t, filepath.Join(d, name+"-want.png"), want)
 	}
 
 	// RGB565 keeps 5/6/5 bits: compare what survives; 24/32 bpp is exact.
@@ -147,10 +172,10 @@ wait:
 	}
 }
 
-// buildInitramfs builds initprog and packs it as /init with /dev/console.
-func buildInitramfs(t *testing.T, dir string) string {
+// buildInit builds initprog, static.
+func buildInit(t *testing.T) []byte {
 	t.Helper()
-	bin := filepath.Join(dir, "init")
+	bin := filepath.Join(t.TempDir(), "init")
 	build := exec.Command("go", "build", "-trimpath", "-o", bin, "./initprog")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 	if b, err := build.CombinedOutput(); err != nil {
@@ -160,7 +185,33 @@ func buildInitramfs(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "initramfs.cpio")
+	return data
+}
+
+// moduleChain returns the modules (paths under modDir) that mod needs, in
+// load order, ending with mod itself, from modules.dep.
+func moduleChain(modDir, mod string) ([]string, error) {
+	dep, err := os.ReadFile(filepath.Join(modDir, "modules.dep"))
+	if err != nil {
+		return nil, fmt.Errorf("kernel modules for the drm test: %w", err)
+	}
+	for _, line := range strings.Split(string(dep), "\n") {
+		name, deps, ok := strings.Cut(line, ":")
+		if !ok || name != mod {
+			continue
+		}
+		d := strings.Fields(deps)
+		slices.Reverse(d) // modules.dep lists the deepest dependency last
+		return append(d, mod), nil
+	}
+	return nil, fmt.Errorf("%s not in %s/modules.dep", mod, modDir)
+}
+
+// writeInitramfs packs init as /init with /dev/console and the modules
+// (paths under modDir) as /lib/modules/NN.ko listed in /lib/modules/order.
+func writeInitramfs(t *testing.T, init []byte, modDir string, mods []string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "initramfs.cpio")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +219,7 @@ func buildInitramfs(t *testing.T, dir string) string {
 	defer f.Close()
 	bw := bufio.NewWriter(f)
 	c := NewCPIO(bw)
-	for _, d := range []string{"dev", "proc", "sys"} {
+	for _, d := range []string{"dev", "proc", "sys", "lib", "lib/modules"} {
 		if err := c.Dir(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +227,22 @@ func buildInitramfs(t *testing.T, dir string) string {
 	if err := c.CharDev("dev/console", 0o600, 5, 1); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.File("init", 0o755, data); err != nil {
+	if err := c.File("init", 0o755, init); err != nil {
+		t.Fatal(err)
+	}
+	var order strings.Builder
+	for i, m := range mods {
+		data, err := os.ReadFile(filepath.Join(modDir, m))
+		if err != nil {
+			t.Fatalf("module for the initramfs: %v", err)
+		}
+		name := fmt.Sprintf("lib/modules/%02d-%s", i, filepath.Base(m))
+		if err := c.File(name, 0o644, data); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&order, "/%s\n", name)
+	}
+	if err := c.File("lib/modules/order", 0o644, []byte(order.String())); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Close(); err != nil {

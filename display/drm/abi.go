@@ -109,6 +109,7 @@ const (
 	pageFlipEvent     = 0x01
 	eventFlipComplete = 0x02
 	formatXBGR8888    = 'X' | 'B'<<8 | '2'<<16 | '4'<<24 // R, G, B, X in memory
+	formatXRGB8888    = 'X' | 'R'<<8 | '2'<<16 | '4'<<24 // B, G, R, X in memory
 )
 
 // Compile-time checks that the layouts match the kernel's on every GOARCH

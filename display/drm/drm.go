@@ -13,6 +13,7 @@
 package drm
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -46,21 +47,23 @@ type Dev struct {
 	connector uint32
 	crtc      uint32
 	mode      Mode
+	format    uint32 // formatXBGR8888 or formatXRGB8888
 	crtcs     []uint32
 	saved     modeCrtc // the CRTC as we found it, restored by Close
 
-	mu     sync.Mutex
-	bufs   [2]buffer
-	front  int
-	flip   bool // PAGE_FLIP works; else SETCRTC per frame
-	closed bool
+	mu      sync.Mutex
+	scratch *image.RGBA // non-RGBA sources for XRGB8888 are drawn here first
+	bufs    [2]buffer
+	front   int
+	flip    bool // PAGE_FLIP works; else SETCRTC per frame
+	closed  bool
 }
 
 var _ display.Drawer = (*Dev)(nil)
 
 // Open opens the DRM card at path ("/dev/dri/card0") and lights its first
 // connected connector.
-func Open(path string, opts *Opts) (d *Dev, err error) {
+func Open(path string, opts *Opts) (_ *Dev, err error) {
 	if opts == nil {
 		opts = &Opts{}
 	}
@@ -68,7 +71,7 @@ func Open(path string, opts *Opts) (d *Dev, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("drm: open card %q: %w", path, err)
 	}
-	d = &Dev{f: f, path: path, flip: true}
+	d := &Dev{f: f, path: path, flip: true}
 	defer func() {
 		if err != nil {
 			d.release()
@@ -232,10 +235,24 @@ func (d *Dev) createBuffer(b *buffer, w, h int) error {
 		return fmt.Errorf("drm: %s: CREATE_DUMB %dx%d: %w", d.path, w, h, err)
 	}
 	b.handle = cd.Handle
-	fc := modeFbCmd2{Width: uint32(w), Height: uint32(h), PixelFormat: formatXBGR8888}
-	fc.Handles[0], fc.Pitches[0] = cd.Handle, cd.Pitch
-	if err := d.ioctl(ioctlAddFB2, unsafe.Pointer(&fc)); err != nil {
-		return fmt.Errorf("drm: %s: ADDFB2 %dx%d XBGR8888 pitch %d: %w", d.path, w, h, cd.Pitch, err)
+	// XBGR8888 first: rows are then plain copies. Some drivers (bochs)
+	// only scan out XRGB8888: swap R and B per pixel there.
+	formats := []uint32{formatXBGR8888, formatXRGB8888}
+	if d.format != 0 {
+		formats = []uint32{d.format}
+	}
+	var fc modeFbCmd2
+	var err error
+	for _, f := range formats {
+		fc = modeFbCmd2{Width: uint32(w), Height: uint32(h), PixelFormat: f}
+		fc.Handles[0], fc.Pitches[0] = cd.Handle, cd.Pitch
+		if err = d.ioctl(ioctlAddFB2, unsafe.Pointer(&fc)); err == nil {
+			d.format = f
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("drm: %s: ADDFB2 %dx%d pitch %d as XBGR8888 or XRGB8888: %w", d.path, w, h, cd.Pitch, err)
 	}
 	b.fb = fc.FbID
 	md := modeMapDumb{Handle: cd.Handle}
@@ -253,7 +270,16 @@ func (d *Dev) createBuffer(b *buffer, w, h int) error {
 }
 
 func (d *Dev) String() string {
-	return fmt.Sprintf("drm{%s connector %d crtc %d %s XBGR8888}", d.path, d.connector, d.crtc, d.mode)
+	return fmt.Sprintf("drm{%s connector %d crtc %d %s %s}", d.path, d.connector, d.crtc, d.mode, d.Format())
+}
+
+// Format is the scan-out pixel format: "XBGR8888" (Go's RGBA byte order,
+// rows are copied) or "XRGB8888" (R and B swapped per pixel).
+func (d *Dev) Format() string {
+	if d.format == formatXRGB8888 {
+		return "XRGB8888"
+	}
+	return "XBGR8888"
 }
 
 // Mode is the display timing in use.
@@ -287,10 +313,21 @@ func (d *Dev) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
 		// The hidden buffer is one frame old: bring it up to date first.
 		copyRGBA(back.img, bounds, front.img, image.Point{})
 	}
-	if s, ok := src.(*image.RGBA); ok {
+	s, isRGBA := src.(*image.RGBA)
+	switch {
+	case isRGBA && d.format == formatXBGR8888:
 		copyRGBA(back.img, r, s, sp)
-	} else {
+	case d.format == formatXBGR8888:
 		draw.Draw(back.img, r, src, sp, draw.Src)
+	default:
+		if !isRGBA {
+			if d.scratch == nil {
+				d.scratch = image.NewRGBA(bounds)
+			}
+			draw.Draw(d.scratch, r, src, sp, draw.Src)
+			s, sp = d.scratch, r.Min
+		}
+		swapRGBA(back.img, r, s, sp)
 	}
 	if err := d.show(back.fb); err != nil {
 		return err
@@ -307,6 +344,9 @@ func (d *Dev) show(fb uint32) error {
 		err := d.ioctl(ioctlPageFlip, unsafe.Pointer(&pf))
 		if err == nil {
 			return d.waitFlip()
+		}
+		if err == unix.ENOMEM {
+			return fmt.Errorf("drm: %s: PAGE_FLIP crtc %d to fb %d: %w (video memory too small for two %s buffers? ask for a smaller mode in Opts)", d.path, d.crtc, fb, err, d.mode)
 		}
 		if err != unix.EINVAL && err != unix.ENOSYS && err != unix.EOPNOTSUPP {
 			return fmt.Errorf("drm: %s: PAGE_FLIP crtc %d to fb %d: %w", d.path, d.crtc, fb, err)
@@ -441,6 +481,23 @@ func copyRGBA(dst *image.RGBA, r image.Rectangle, src *image.RGBA, sp image.Poin
 	si := src.PixOffset(sp.X, sp.Y)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		copy(dst.Pix[di:di+n], src.Pix[si:si+n])
+		di += dst.Stride
+		si += src.Stride
+	}
+}
+
+// swapRGBA copies rectangle r of dst (XRGB8888: B, G, R, X in memory) from
+// the RGBA src at sp, swapping R and B; r is already clipped.
+func swapRGBA(dst *image.RGBA, r image.Rectangle, src *image.RGBA, sp image.Point) {
+	n := r.Dx() * 4
+	di := dst.PixOffset(r.Min.X, r.Min.Y)
+	si := src.PixOffset(sp.X, sp.Y)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		d, s := dst.Pix[di:di+n], src.Pix[si:si+n]
+		for i := 0; i+3 < len(s); i += 4 {
+			v := binary.LittleEndian.Uint32(s[i : i+4])
+			binary.LittleEndian.PutUint32(d[i:i+4], v&0xff00ff00|v>>16&0xff|v&0xff<<16)
+		}
 		di += dst.Stride
 		si += src.Stride
 	}
