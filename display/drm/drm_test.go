@@ -1,6 +1,7 @@
 package drm
 
 import (
+	"bytes"
 	"image"
 	"strings"
 	"testing"
@@ -110,5 +111,16 @@ func TestCopyAndClip(t *testing.T) {
 	}
 	if _, err := Open("/nonexistent/card9", nil); err == nil || !strings.Contains(err.Error(), `"/nonexistent/card9"`) {
 		t.Errorf("Open missing card: %v", err)
+	}
+}
+
+func TestSwapRGBA(t *testing.T) {
+	dst := &image.RGBA{Pix: make([]byte, 12*2), Stride: 12, Rect: image.Rect(0, 0, 2, 2)}
+	src := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	copy(src.Pix, []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+	swapRGBA(dst, dst.Rect, src, image.Point{})
+	want := []byte{3, 2, 1, 4, 7, 6, 5, 8, 0, 0, 0, 0, 11, 10, 9, 12, 15, 14, 13, 16, 0, 0, 0, 0}
+	if !bytes.Equal(dst.Pix, want) {
+		t.Errorf("XRGB8888 rows % x, want % x", dst.Pix, want)
 	}
 }
