@@ -273,13 +273,13 @@ func (r Report) Summary() string {
 	fmt.Fprintf(&b, "公示审计 / disclosure audit: 每%s至少显示一次 / shown at least once every %s\n", durZH(r.Period), durEN(r.Period))
 	bad := 0
 	for _, ir := range r.Items {
-		span := fmt.Sprintf("%s %s → %s", ir.Item, stamp(ir.From), stamp(ir.To))
+		head := ir.Item + " " + span(ir.From, ir.To)
 		switch {
 		case ir.Pending:
-			fmt.Fprintf(&b, "· %s  未开始 / not started yet\n", span)
+			fmt.Fprintf(&b, "· %s  未开始 / not started yet\n", head)
 			continue
 		case len(ir.Displays) == 0:
-			fmt.Fprintf(&b, "? %s  无显示屏 / no displays to audit\n", span)
+			fmt.Fprintf(&b, "? %s  无显示屏 / no displays to audit\n", head)
 			continue
 		}
 		var names []string
@@ -295,7 +295,7 @@ func (r Report) Summary() string {
 		if ir.InProgress {
 			state += fmt.Sprintf("（公示中，审计至 %s / in progress, audited to %s）", stamp(ir.Audited.To), stamp(ir.Audited.To))
 		}
-		fmt.Fprintf(&b, "%s %s  %s: %s\n", mark, span, state, strings.Join(names, ", "))
+		fmt.Fprintf(&b, "%s %s  %s: %s\n", mark, head, state, strings.Join(names, ", "))
 		for _, c := range ir.Displays {
 			if c.Records == 0 {
 				fmt.Fprintf(&b, "    %s: 从未显示 / never shown\n", c.Display)
@@ -304,14 +304,14 @@ func (r Report) Summary() string {
 				if c.Records == 0 && len(c.Gaps) == 1 && g.Interval == ir.Audited {
 					break // "never shown" said it
 				}
-				fmt.Fprintf(&b, "    %s: 缺失 gap %s → %s（%s / %s）", c.Display, stamp(g.From), stamp(g.To), durZH(g.Duration()), durEN(g.Duration()))
+				fmt.Fprintf(&b, "    %s: 缺失 gap %s（%s / %s）", c.Display, span(g.From, g.To), durZH(g.Duration()), durEN(g.Duration()))
 				if len(g.Off) == 0 {
 					b.WriteString("：屏幕在运行但未显示此项 / board on but the item was not shown\n")
 					continue
 				}
 				var offs []string
 				for _, off := range g.Off {
-					offs = append(offs, fmt.Sprintf("%s → %s", stamp(off.From), stamp(off.To)))
+					offs = append(offs, span(off.From, off.To))
 				}
 				fmt.Fprintf(&b, "：无任何记录（断电或关机）/ no records, board off or power cut: %s\n", strings.Join(offs, ", "))
 			}
@@ -333,24 +333,44 @@ func stamp(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04
 func durZH(d time.Duration) string {
 	d = d.Round(time.Minute)
 	days, h, m := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%d天%d小时%d分", days, h, m)
-	case h > 0:
-		return fmt.Sprintf("%d小时%d分", h, m)
+	var b strings.Builder
+	if days > 0 {
+		fmt.Fprintf(&b, "%d天", days)
 	}
-	return fmt.Sprintf("%d分钟", m)
+	if h > 0 {
+		fmt.Fprintf(&b, "%d小时", h)
+	}
+	if m > 0 || b.Len() == 0 {
+		if b.Len() == 0 {
+			fmt.Fprintf(&b, "%d分钟", m)
+		} else {
+			fmt.Fprintf(&b, "%d分", m)
+		}
+	}
+	return b.String()
 }
 
 func durEN(d time.Duration) string {
 	d = d.Round(time.Minute)
-	days, rest := int(d/(24*time.Hour)), d%(24*time.Hour)
-	s := strings.TrimSuffix(rest.String(), "0s")
-	if rest == 0 {
-		s = "0m"
-	}
+	days, h, m := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	var b strings.Builder
 	if days > 0 {
-		return fmt.Sprintf("%dd%s", days, s)
+		fmt.Fprintf(&b, "%dd", days)
 	}
-	return s
+	if h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+	}
+	if m > 0 || b.Len() == 0 {
+		fmt.Fprintf(&b, "%dm", m)
+	}
+	return b.String()
+}
+
+// span formats [a, b), leaving out b's date when it is a's.
+func span(a, b time.Time) string {
+	a, b = a.In(chinaTime), b.In(chinaTime)
+	if a.Format("2006-01-02") == b.Format("2006-01-02") {
+		return stamp(a) + "–" + b.Format("15:04")
+	}
+	return stamp(a) + " → " + stamp(b)
 }

@@ -240,6 +240,33 @@ func TestAppendRefuses(t *testing.T) {
 
 var ed25519Short = make([]byte, 10)
 
+func TestAppendFailureIsSticky(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "proof.log")
+	l, err := Open(path, testKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Append(rec("led-1", "a", t0, time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	l.f.Close() // the write fails, and so does taking it back
+	if _, err := l.Append(rec("led-1", "b", t0, time.Minute)); err == nil {
+		t.Fatal("Append on a dead file succeeded")
+	}
+	_, err = l.Append(rec("led-1", "c", t0, time.Minute))
+	if err == nil || !strings.Contains(err.Error(), "reopen to repair") {
+		t.Fatalf("second Append = %v, want the sticky failure", err)
+	}
+	l2, err := Open(path, testKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	if seq, _ := l2.Head(); seq != 1 {
+		t.Fatalf("reopened log at seq %d, want 1", seq)
+	}
+}
+
 func TestConcurrentAppends(t *testing.T) {
 	key := testKey(3)
 	path := filepath.Join(t.TempDir(), "proof.log")

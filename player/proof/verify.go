@@ -3,6 +3,7 @@ package proof
 import (
 	"crypto/ed25519"
 	"fmt"
+	"time"
 )
 
 // VerifyError says which record of a log fails verification and why.
@@ -59,6 +60,9 @@ func verify(seq uint64, prev string, entries []Entry, pub ed25519.PublicKey) err
 		}
 		if !sameRecord(r, e.Record) {
 			return bad("decoded record differs from its signed bytes")
+		}
+		if r.End.Before(r.Start) {
+			return bad("ends (%s) before it starts (%s)", r.End.Format(time.RFC3339), r.Start.Format(time.RFC3339))
 		}
 		want := seq + 1
 		switch {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestVerify(t *testing.T) {
@@ -98,6 +99,16 @@ func TestVerify(t *testing.T) {
 			es[5] = f
 			return es
 		}, 6, 5, "chain broken: prev"},
+		{"signed record ending before it starts", func(es []Entry) []Entry {
+			r := es[1].Record
+			r.End = r.Start.Add(-time.Minute)
+			f, err := seal(r, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			es[1] = f
+			return es
+		}, 2, 1, "ends (2026-10-01T00:00:00+08:00) before it starts"},
 		{"decoded record swapped under signed bytes", func(es []Entry) []Entry {
 			es[2].Record.Item = "other"
 			return es
