@@ -28,8 +28,8 @@ const (
 var ErrCorrupt = errors.New("proof log corrupt")
 
 // Log is the agent's append-only proof-of-display log. It is safe for
-// concurrent use by the goroutines of several displays; one process only
-// may have a given file open.
+// concurrent use by the goroutines of several displays; Open locks the
+// file (flock) so only one process appends to it.
 type Log struct {
 	path string
 	key  ed25519.PrivateKey
@@ -64,6 +64,10 @@ func Open(path string, key ed25519.PrivateKey) (*Log, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open proof log: %w", err)
+	}
+	if err := lock(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open proof log %q: locked by another process: %w", path, err)
 	}
 	if os.IsNotExist(statErr) {
 		if err := syncDir(filepath.Dir(path)); err != nil {

@@ -238,6 +238,23 @@ func TestAppendRefuses(t *testing.T) {
 	}
 }
 
+func TestOpenLocks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "proof.log")
+	l, err := Open(path, testKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, testKey(1)); err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Fatalf("second Open = %v, want locked", err)
+	}
+	l.Close()
+	l, err = Open(path, testKey(1))
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	l.Close()
+}
+
 var ed25519Short = make([]byte, 10)
 
 func TestAppendFailureIsSticky(t *testing.T) {
