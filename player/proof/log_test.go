@@ -353,3 +353,43 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOpen reopens a log of 20,000 records (about a week for two
+// displays with 60-second pages): the cost at every boot.
+func BenchmarkOpen(b *testing.B) {
+	key := testKey(1)
+	path := filepath.Join(b.TempDir(), "proof.log")
+	l, err := Open(path, key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l.nosync = true
+	for i := range 20000 {
+		if _, err := l.Append(rec("led-1", "2026-10-finance", t0.Add(time.Duration(i)*time.Minute), time.Minute)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	l.Close()
+	for b.Loop() {
+		l, err := Open(path, key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		l.Close()
+	}
+}
+
+// BenchmarkVerify is the county's cost for the same 20,000 records.
+func BenchmarkVerify(b *testing.B) {
+	key := testKey(1)
+	var rs []Record
+	for i := range 20000 {
+		rs = append(rs, rec("led-1", "2026-10-finance", t0.Add(time.Duration(i)*time.Minute), time.Minute))
+	}
+	es := sealAll(b, key, rs)
+	for b.Loop() {
+		if err := Verify(es, pubOf(key)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
