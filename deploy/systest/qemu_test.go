@@ -44,11 +44,15 @@ func TestQEMU(t *testing.T) {
 	release := strings.TrimPrefix(filepath.Base(kernel), "vmlinuz-")
 	init := buildInit(t)
 	t.Logf("kernel %s, initprog built in %s", kernel, time.Since(begin).Round(time.Millisecond))
+	t.Cleanup(func() { t.Logf("total %s", time.Since(begin).Round(time.Millisecond)) })
+	// The two guests boot side by side.
 	t.Run("fbdev", func(t *testing.T) {
+		t.Parallel()
 		initrd := writeInitramfs(t, init, "", nil)
 		boot(t, qemu, kernel, initrd, []string{"-vga", "std"}, "vga=0x318")
 	})
 	t.Run("drm", func(t *testing.T) {
+		t.Parallel()
 		mods, err := moduleChain("/lib/modules/"+release, "kernel/drivers/gpu/drm/tiny/bochs.ko")
 		if err != nil {
 			t.Fatal(err)
@@ -56,7 +60,6 @@ func TestQEMU(t *testing.T) {
 		initrd := writeInitramfs(t, init, "/lib/modules/"+release, mods)
 		boot(t, qemu, kernel, initrd, []string{"-vga", "none", "-device", "bochs-display,vgamem=64M"}, "sunboard.drm")
 	})
-	t.Logf("total %s", time.Since(begin).Round(time.Millisecond))
 }
 
 // boot runs one guest until it prints Marker, then checks its screen.
