@@ -47,12 +47,16 @@ func rowBGR888(dst, src []byte) {
 }
 
 func rowXRGB8888(dst, src []byte) {
-	dst = dst[:len(src)]
-	for i := 0; i+3 < len(src); i += 4 {
-		v := binary.LittleEndian.Uint32(src[i : i+4])
-		// R,G,B,A -> B,G,R,X: swap bytes 0 and 2.
-		v = v&0xff00ff00 | v>>16&0xff | v&0xff<<16
-		binary.LittleEndian.PutUint32(dst[i:i+4], v)
+	// Two pixels at a time: R,G,B,A -> B,G,R,X swaps bytes 0 and 2 of each.
+	for len(src) >= 8 && len(dst) >= 8 {
+		v := binary.LittleEndian.Uint64(src)
+		v = v&0xff00ff00ff00ff00 | v>>16&0x000000ff000000ff | v&0x000000ff000000ff<<16
+		binary.LittleEndian.PutUint64(dst, v)
+		src, dst = src[8:], dst[8:]
+	}
+	if len(src) >= 4 && len(dst) >= 4 {
+		v := binary.LittleEndian.Uint32(src)
+		binary.LittleEndian.PutUint32(dst, v&0xff00ff00|v>>16&0xff|v&0xff<<16)
 	}
 }
 
