@@ -3,7 +3,8 @@
 //
 // Open picks a connected connector, a mode (1280×720, then 1920×1080, then
 // 720×576, or the one in Opts), creates two XBGR8888 dumb buffers (R, G, B,
-// X in memory: Go's *image.RGBA byte order, so a row is a plain copy), maps
+// X in memory: Go's *image.RGBA byte order, so a row is a plain copy; drivers
+// without it, like bochs, get XRGB8888 with R and B swapped per pixel), maps
 // them and shows one with SETCRTC. Draw fills the hidden buffer and flips
 // to it with PAGE_FLIP, waiting for the flip-complete event, so a frame is
 // never shown half drawn (no tearing while scrolling).
