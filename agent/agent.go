@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sunboard/sunboard/content"
+	"github.com/sunboard/sunboard/display/brightness"
 	"github.com/sunboard/sunboard/display/sim"
 	"github.com/sunboard/sunboard/display/spi"
 	"github.com/sunboard/sunboard/feed"
@@ -33,6 +34,7 @@ type Agent struct {
 	feed  *feed.Feed
 	clock *clock.Clock
 	now   func() time.Time
+	dims  []*dimmer // set once by Run before status is served
 
 	mu       sync.Mutex
 	shown    player.Content // the last version that loaded cleanly
@@ -142,6 +144,7 @@ func (a *Agent) Sync(ctx context.Context) error {
 type output struct {
 	player.Output
 	sim *sim.Dev
+	dim *dimmer
 }
 
 func (a *Agent) outputs() ([]output, error) {
@@ -168,7 +171,7 @@ func (a *Agent) outputs() ([]output, error) {
 			}
 		case "spi":
 			dev, err := spi.Open(d.Bus, &spi.Opts{Width: prof.Width, Height: prof.Height, Map: d.Map,
-				Order: d.Order, Brightness: d.Brightness, MaxMilliamps: d.MaxMilliamps})
+				Order: d.Order, Brightness: d.Brightness, MaxMilliamps: d.MaxMilliamps, SupplyAmps: d.SupplyAmps})
 			if err != nil {
 				return nil, fmt.Errorf("display %s: %w", d.Name, err)
 			}
@@ -181,6 +184,11 @@ func (a *Agent) outputs() ([]output, error) {
 			o.Dev = dev
 		default:
 			return nil, fmt.Errorf("display %s: kind %q not supported", d.Name, d.Kind)
+		}
+		if b, ok := o.Dev.(brightness.Board); ok {
+			if o.dim, err = newDimmer(a.cfg, d, b); err != nil {
+				return nil, fmt.Errorf("display %s: %w", d.Name, err)
+			}
 		}
 		outs = append(outs, o)
 	}
@@ -203,13 +211,22 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 	}
 	var pouts []player.Output
 	var sims []*sim.Dev
+	var dims []*dimmer
 	for _, o := range outs {
+		if o.dim != nil {
+			dims = append(dims, o.dim)
+		}
 		pouts = append(pouts, o.Output)
 		if o.sim != nil {
 			sims = append(sims, o.sim)
 		}
 	}
-	pl := player.New(a.Content, opts.Now, pouts...)
+	playNow := opts.Now
+	if playNow == nil {
+		playNow = a.now
+	}
+	pl := player.New(a.Content, playNow, pouts...)
+	a.dims = dims
 
 	preview := sim.NewPreview(sims...)
 	preview.SetStatus(func() any { return a.status(pl) })
@@ -236,6 +253,10 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 		}
 	}
 	var wg sync.WaitGroup
+	for _, m := range dims {
+		wg.Add(1)
+		go func() { defer wg.Done(); m.run(ctx, playNow) }()
+	}
 	wg.Add(2)
 	go func() { defer wg.Done(); a.syncLoop(ctx, ring) }()
 	go func() { defer wg.Done(); _ = pl.Run(ctx) }()
@@ -288,6 +309,13 @@ func (a *Agent) status(pl *player.Player) any {
 		now = append(now, fmt.Sprintf("%s：%s（%d/%d），下一项 %s", s.Display, orIdle(s.Item), s.Page, s.Pages, orIdle(s.Next)))
 	}
 	st["正在显示"] = strings.Join(now, "；")
+	if len(a.dims) > 0 {
+		var ls []string
+		for _, m := range a.dims {
+			ls = append(ls, m.status())
+		}
+		st["LED 亮度"] = strings.Join(ls, "；")
+	}
 	return st
 }
 

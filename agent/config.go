@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/sunboard/sunboard/content"
+	"github.com/sunboard/sunboard/display/brightness"
 
 	"github.com/sunboard/sunboard/render"
 )
@@ -32,8 +34,12 @@ type Config struct {
 	// Doorbell is an optional MQTT broker (mqtt://host:1883) whose retained
 	// message for this village triggers a sync at once: urgent notices
 	// appear within seconds without every board polling fast.
-	Doorbell string          `toml:"doorbell"`
-	Display  []DisplayConfig `toml:"display"`
+	Doorbell string `toml:"doorbell"`
+	// Latitude and Longitude of the village square: LED boards dim after
+	// sunset by the sun's position computed locally (no network needed).
+	Latitude  float64         `toml:"latitude"`
+	Longitude float64         `toml:"longitude"`
+	Display   []DisplayConfig `toml:"display"`
 }
 
 // DisplayConfig is one [[display]] table.
@@ -44,12 +50,21 @@ type DisplayConfig struct {
 	Profile string `toml:"profile"` // led-mono | led-rgb | tv
 	FPS     int    `toml:"fps"`
 	// LED wiring (spi, ws281x).
-	Bus          string `toml:"bus"`           // spi: periph bus name, "" = first
-	Pin          int    `toml:"pin"`           // ws281x: GPIO (18 = PWM0)
-	Map          string `toml:"map"`           // pixel mapping, e.g. "chain:2x1;serpentine"
-	Order        string `toml:"order"`         // colour order on the wire, default GRB
-	Brightness   uint8  `toml:"brightness"`    // 1..255, 0 = full
-	MaxMilliamps int    `toml:"max_milliamps"` // power supply budget
+	Bus          string  `toml:"bus"`           // spi: periph bus name, "" = first
+	Pin          int     `toml:"pin"`           // ws281x: GPIO (18 = PWM0)
+	Map          string  `toml:"map"`           // pixel mapping, e.g. "chain:2x1;serpentine"
+	Order        string  `toml:"order"`         // colour order on the wire, default GRB
+	Brightness   uint8   `toml:"brightness"`    // 1..255, 0 = full
+	MaxMilliamps int     `toml:"max_milliamps"` // power supply budget
+	SupplyAmps   float64 `toml:"supply_amps"`   // the supply's rating; frames are dimmed to stay under it
+	// Brightness schedule (LED boards): day and night levels 1..255, quiet
+	// hours like "22:00-06:00 off, 12:00-13:30 dim:40", and an optional
+	// BH1750 light sensor on an I²C bus ("bh1750" or "bh1750@0x5c").
+	Day    uint8  `toml:"day"`
+	Night  uint8  `toml:"night"`
+	Quiet  string `toml:"quiet"`
+	Sensor string `toml:"sensor"`
+	I2C    string `toml:"i2c"` // periph I²C bus name, "" = first
 }
 
 type duration struct{ time.Duration }
@@ -104,6 +119,9 @@ func ParseConfig(name string, raw []byte) (*Config, error) {
 	case c.State == "":
 		return nil, bad("state", "missing (a directory on the SD card, e.g. /var/lib/sunboard)")
 	}
+	if c.Latitude < -90 || c.Latitude > 90 || c.Longitude < -180 || c.Longitude > 180 {
+		return nil, bad("latitude/longitude", "%v,%v is not a place on Earth", c.Latitude, c.Longitude)
+	}
 	if c.Feed[len(c.Feed)-1] != '/' {
 		c.Feed += "/"
 	}
@@ -130,6 +148,12 @@ func ParseConfig(name string, raw []byte) (*Config, error) {
 		}
 		if _, err := render.ParseProfile(d.Profile, d.Size); err != nil {
 			return nil, bad(key, "%v", err)
+		}
+		if _, err := brightness.ParseQuiet(d.Quiet); d.Quiet != "" && err != nil {
+			return nil, bad(key+".quiet", "%v", err)
+		}
+		if d.Sensor != "" && !strings.HasPrefix(d.Sensor, "bh1750") {
+			return nil, bad(key+".sensor", "%q: only bh1750 is supported", d.Sensor)
 		}
 	}
 	return &c, nil

@@ -304,6 +304,9 @@ func TestPreviewInChromium(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The LED board holds each page still for 3 s before it scrolls: give
+	// the browser long enough to see it move.
+	simtest.Budget = 10 * time.Second
 	stats := simtest.Check(t, url, "square", "tv")
 	t.Logf("preview stats: %+v", stats)
 }

@@ -15,5 +15,5 @@ func openWS281x(d DisplayConfig, prof render.Profile) (display.Drawer, error) {
 		pin = 18 // PWM0, the wiring every WS281x HAT uses
 	}
 	return ws281x.Open(pin, &ws281x.Opts{Width: prof.Width, Height: prof.Height, Map: d.Map,
-		Order: d.Order, Brightness: d.Brightness, MaxMilliamps: d.MaxMilliamps})
+		Order: d.Order, Brightness: d.Brightness, MaxMilliamps: d.MaxMilliamps, SupplyAmps: d.SupplyAmps})
 }
