@@ -24,6 +24,7 @@ import (
 	"github.com/sunboard/sunboard/feed/clock"
 	"github.com/sunboard/sunboard/feed/doorbell"
 	"github.com/sunboard/sunboard/player"
+	"github.com/sunboard/sunboard/player/proof"
 	"github.com/sunboard/sunboard/render"
 )
 
@@ -35,6 +36,7 @@ type Agent struct {
 	clock *clock.Clock
 	now   func() time.Time
 	dims  []*dimmer // set once by Run before status is served
+	proof *proof.Log
 
 	mu       sync.Mutex
 	shown    player.Content // the last version that loaded cleanly
@@ -99,7 +101,7 @@ func (a *Agent) load() error {
 		return fmt.Errorf("version %d is for village %s, not %s: refused", ver.Number, v.ID, a.cfg.Village)
 	}
 	a.mu.Lock()
-	a.shown, a.hasShown = player.Content{Village: v, Version: ver.Number}, true
+	a.shown, a.hasShown = player.Content{Village: v, Version: ver.Number, Hashes: itemHashes(ver.FS, v)}, true
 	a.mu.Unlock()
 	return nil
 }
@@ -227,6 +229,11 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 	}
 	pl := player.New(a.Content, playNow, pouts...)
 	a.dims = dims
+	if a.proof, err = openProof(a.cfg.State); err != nil {
+		return err
+	}
+	defer a.proof.Close()
+	pl.OnShown = a.recordShown
 
 	preview := sim.NewPreview(sims...)
 	preview.SetStatus(func() any { return a.status(pl) })
@@ -309,6 +316,9 @@ func (a *Agent) status(pl *player.Player) any {
 		now = append(now, fmt.Sprintf("%s：%s（%d/%d），下一项 %s", s.Display, orIdle(s.Item), s.Page, s.Pages, orIdle(s.Next)))
 	}
 	st["正在显示"] = strings.Join(now, "；")
+	if tail := a.proofTail(4); tail != "" {
+		st["展示记录"] = tail
+	}
 	if len(a.dims) > 0 {
 		var ls []string
 		for _, m := range a.dims {

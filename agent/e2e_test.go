@@ -3,6 +3,7 @@ package agent_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"flag"
 	"fmt"
 	"image"
@@ -22,6 +23,7 @@ import (
 	"github.com/sunboard/sunboard/county"
 	"github.com/sunboard/sunboard/display/sim/simtest"
 	"github.com/sunboard/sunboard/feed/publish"
+	"github.com/sunboard/sunboard/player/proof"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden PNGs in testdata/golden")
@@ -448,4 +450,47 @@ func colours(img *image.RGBA) int {
 // agentRunOpts plays at the goldens' moment, advancing in real time.
 func agentRunOpts(offset time.Duration) agent.RunOpts {
 	return agent.RunOpts{Now: func() time.Time { return time.Now().Add(offset) }}
+}
+
+// TestProofOfDisplay: running the agent leaves a signed, hash-chained log
+// that verifies with the device's public key and names what was shown.
+func TestProofOfDisplay(t *testing.T) {
+	c := newCounty(t)
+	c.publish(t, sampleFiles(t))
+	a, cfg := newAgent(t, c, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, agentRunOpts(time.Until(renderAt))) }()
+	waitFor(t, 20*time.Second, "first sync", func() bool { _, ok := a.Content(); return ok })
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	key, err := proof.LoadKey(filepath.Join(cfg.State, "device.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(cfg.State, "proof.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	entries, err := proof.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proof.Verify(entries, key.Public().(ed25519.PublicKey)); err != nil {
+		t.Fatalf("proof log does not verify: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		seen[e.Record.Display+"/"+e.Record.Item] = true
+		if e.Record.Item == "2026-11-cold-wave" && len(e.Record.SHA256) != 64 {
+			t.Errorf("record without the item's hash: %+v", e.Record)
+		}
+	}
+	if !seen["square/2026-11-cold-wave"] || !seen["tv/2026-11-cold-wave"] {
+		t.Errorf("proof log lacks the urgent notice on both displays: %v", seen)
+	}
 }

@@ -17,6 +17,18 @@ import (
 type Content struct {
 	Village *content.Village
 	Version int64
+	// Hashes maps item id to the SHA-256 of its file, for proof records.
+	Hashes map[string]string
+}
+
+// Shown is one uninterrupted run of an item on a display: what the
+// proof-of-display log records.
+type Shown struct {
+	Display    string
+	Item       string // "" for the idle page
+	SHA256     string
+	Version    int64
+	Start, End time.Time
 }
 
 // Source returns the content to show now; ok is false before the first
@@ -51,6 +63,10 @@ type Player struct {
 
 	mu      sync.Mutex
 	showing map[string]Showing
+
+	// OnShown, if set before Run, is called from each display's loop when
+	// an item leaves the screen. It must not block for long.
+	OnShown func(Shown)
 }
 
 // New returns a player; now nil means time.Now.
@@ -107,7 +123,18 @@ func (p *Player) play(ctx context.Context, o Output) {
 		version  int64 = -1
 		day      string
 		drawErrs int
+		run      Shown // the item on screen since run.Start
+		hashes   map[string]string
 	)
+	endRun := func(at time.Time) {
+		if run.Start.IsZero() || p.OnShown == nil {
+			return
+		}
+		run.End = at
+		p.OnShown(run)
+		run = Shown{}
+	}
+	defer func() { endRun(p.now()) }()
 	for ctx.Err() == nil {
 		c, ok := p.src()
 		if !ok {
@@ -131,11 +158,15 @@ func (p *Player) play(ctx context.Context, o Output) {
 			}
 			idx %= len(np)
 			pages = np
-			version, day = c.Version, today
+			version, day, hashes = c.Version, today, c.Hashes
 		}
 		page := pages[idx]
 		page.SetClock(p.now)
 		start := p.now()
+		if run.Start.IsZero() || run.Item != page.Item || run.Version != version {
+			endRun(start)
+			run = Shown{Display: o.Name, Item: page.Item, SHA256: hashes[page.Item], Version: version, Start: start}
+		}
 		next := pages[(idx+1)%len(pages)].Item
 		p.setShowing(Showing{Display: o.Name, Item: page.Item, Page: idx + 1, Pages: len(pages),
 			Next: next, Since: start, Version: version, Errors: drawErrs})

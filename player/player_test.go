@@ -108,6 +108,9 @@ func TestUrgentPreemptsWithinASecond(t *testing.T) {
 	src := func() (Content, bool) { return *cur.Load(), true }
 	dev := &fakeDrawer{img: image.NewRGBA(image.Rect(0, 0, 64, 32))}
 	p := New(src, now, Output{Name: "square", Dev: dev, Renderer: r, FPS: 50})
+	var shownMu sync.Mutex
+	var shown []Shown
+	p.OnShown = func(s Shown) { shownMu.Lock(); shown = append(shown, s); shownMu.Unlock() }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- p.Run(ctx) }()
@@ -124,6 +127,16 @@ func TestUrgentPreemptsWithinASecond(t *testing.T) {
 	<-done
 	if !dev.halted.Load() {
 		t.Error("display not halted when the player stopped")
+	}
+	// The proof log sees the finance run, cut short by the flood notice,
+	// then the flood notice until the player stopped: back to back.
+	shownMu.Lock()
+	defer shownMu.Unlock()
+	if len(shown) < 2 || shown[0].Item != "fin" || shown[1].Item != "flood" || shown[1].Version != 2 {
+		t.Fatalf("shown = %+v", shown)
+	}
+	if !shown[0].End.Equal(shown[1].Start) || !shown[1].End.After(shown[1].Start) {
+		t.Errorf("runs not contiguous: %+v", shown)
 	}
 }
 
