@@ -16,8 +16,12 @@ import (
 	"sync"
 	"time"
 
+	"periph.io/x/conn/v3/display"
+
 	"github.com/sunboard/sunboard/content"
 	"github.com/sunboard/sunboard/display/brightness"
+	"github.com/sunboard/sunboard/display/drm"
+	"github.com/sunboard/sunboard/display/fbdev"
 	"github.com/sunboard/sunboard/display/sim"
 	"github.com/sunboard/sunboard/display/spi"
 	"github.com/sunboard/sunboard/feed"
@@ -152,6 +156,19 @@ type output struct {
 func (a *Agent) outputs() ([]output, error) {
 	var outs []output
 	for _, d := range a.cfg.Display {
+		var screen display.Drawer
+		switch d.Kind {
+		case "fbdev", "drm":
+			// Open the screen first: its mode decides the layout size.
+			var err error
+			if screen, err = openScreen(d); err != nil {
+				return nil, fmt.Errorf("display %s: %w", d.Name, err)
+			}
+			if d.Size == "" {
+				b := screen.Bounds()
+				d.Size = fmt.Sprintf("%dx%d", b.Dx(), b.Dy())
+			}
+		}
 		prof, err := render.ParseProfile(d.Profile, d.Size)
 		if err != nil {
 			return nil, fmt.Errorf("display %s: %w", d.Name, err)
@@ -162,6 +179,11 @@ func (a *Agent) outputs() ([]output, error) {
 		}
 		o := output{Output: player.Output{Name: d.Name, Renderer: r, FPS: d.FPS}}
 		switch d.Kind {
+		case "fbdev", "drm":
+			o.Dev = screen
+			if o.FPS == 0 {
+				o.FPS = 25 // PAL; a TV channel needs no more
+			}
 		case "sim":
 			dev, err := sim.New(d.Name, &sim.Opts{Width: prof.Width, Height: prof.Height, LED: prof.Kind != render.TV})
 			if err != nil {
@@ -393,4 +415,27 @@ func writePNG(path string, img image.Image) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+func openScreen(d DisplayConfig) (display.Drawer, error) {
+	var w, h int
+	if d.Size != "" {
+		if _, err := fmt.Sscanf(d.Size, "%dx%d", &w, &h); err != nil {
+			return nil, fmt.Errorf("size %q: %w", d.Size, err)
+		}
+	}
+	switch d.Kind {
+	case "fbdev":
+		dev := d.Device
+		if dev == "" {
+			dev = "/dev/fb0"
+		}
+		return fbdev.Open(dev, &fbdev.Opts{})
+	default:
+		dev := d.Device
+		if dev == "" {
+			dev = "/dev/dri/card0"
+		}
+		return drm.Open(dev, &drm.Opts{Width: w, Height: h})
+	}
 }

@@ -65,6 +65,8 @@ type DisplayConfig struct {
 	Quiet  string `toml:"quiet"`
 	Sensor string `toml:"sensor"`
 	I2C    string `toml:"i2c"` // periph I²C bus name, "" = first
+	// Device is the TV output's device: /dev/fb0 (fbdev) or /dev/dri/card0 (drm).
+	Device string `toml:"device"`
 }
 
 type duration struct{ time.Duration }
@@ -142,12 +144,19 @@ func ParseConfig(name string, raw []byte) (*Config, error) {
 		}
 		seen[d.Name] = true
 		switch d.Kind {
-		case "sim", "spi", "ws281x":
+		case "sim", "spi", "ws281x", "fbdev", "drm":
 		default:
-			return nil, bad(key+".kind", "%q: use sim, spi or ws281x (fbdev and drm come with the TV drivers)", d.Kind)
+			return nil, bad(key+".kind", "%q: use sim, spi, ws281x, fbdev or drm", d.Kind)
 		}
-		if _, err := render.ParseProfile(d.Profile, d.Size); err != nil {
-			return nil, bad(key, "%v", err)
+		screen := d.Kind == "fbdev" || d.Kind == "drm"
+		if screen && d.Profile != "tv" {
+			return nil, bad(key+".profile", "%q: %s drives a TV, use profile \"tv\"", d.Profile, d.Kind)
+		}
+		// A TV output may leave the size to the screen it finds.
+		if !(screen && d.Size == "") {
+			if _, err := render.ParseProfile(d.Profile, d.Size); err != nil {
+				return nil, bad(key, "%v", err)
+			}
 		}
 		if _, err := brightness.ParseQuiet(d.Quiet); d.Quiet != "" && err != nil {
 			return nil, bad(key+".quiet", "%v", err)

@@ -20,6 +20,14 @@ func TestShippedConfigParses(t *testing.T) {
 	}
 }
 
+func TestTVSizeFromScreen(t *testing.T) {
+	base := "village = \"370783-101-001\"\nfeed = \"http://x/\"\nroot = \"r.json\"\nstate = \"/tmp/s\"\n"
+	c, err := ParseConfig("c.toml", []byte(base+"[[display]]\nname = \"tv\"\nkind = \"fbdev\"\nprofile = \"tv\"\n"))
+	if err != nil || c.Display[0].Size != "" {
+		t.Fatalf("fbdev without size: %v %+v", err, c)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	base := "village = \"370783-101-001\"\nfeed = \"http://x/\"\nroot = \"r.json\"\nstate = \"/tmp/s\"\n"
 	disp := "[[display]]\nname = \"square\"\nkind = \"sim\"\nsize = \"128x64\"\nprofile = \"led-rgb\"\n"
@@ -33,6 +41,9 @@ func TestConfigErrors(t *testing.T) {
 		{"dup name", base + disp + disp, "display[1].name: \"square\" must be unique"},
 		{"bad poll", base + "poll = \"often\"\n" + disp, "not a duration"},
 		{"syntax", base + "feed = \n" + disp, "c.toml:5"},
+		{"fbdev needs tv", base + strings.Replace(disp, "\"sim\"", "\"fbdev\"", 1), "display[0].profile: \"led-rgb\": fbdev drives a TV"},
+		{"bad quiet", base + disp + "quiet = \"late\"\n", "display[0].quiet"},
+		{"bad place", base + "latitude = 137.0\n" + disp, "not a place on Earth"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
