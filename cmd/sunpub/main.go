@@ -14,8 +14,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sunboard/sunboard/agent"
+	"github.com/sunboard/sunboard/content"
 	"github.com/sunboard/sunboard/county"
+	"github.com/sunboard/sunboard/feed/doorbell"
 	"github.com/sunboard/sunboard/feed/publish"
+	"github.com/sunboard/sunboard/render"
 )
 
 const usage = `usage:
@@ -30,10 +34,14 @@ const usage = `usage:
   sunpub township revoke --repo DIR --id 370783-101
   sunpub key rotate --repo DIR --role root|targets|snapshot|timestamp|township-ID
   sunpub refresh --repo DIR                  publish approved versions, re-sign snapshot and timestamp (cron)
-  sunpub serve   --repo DIR --addr HOST:PORT serve the signed repository over HTTP`
+  sunpub serve   --repo DIR --addr HOST:PORT serve the signed repository over HTTP
+  sunpub preview --display tv:1280x720 --out DIR [--at 2026-11-22T09:30] CONTENT_DIR
+                                             exactly what boards will show, plus a contact sheet
+  publish --doorbell mqtt://HOST:1883        ring the villages' MQTT doorbell: boards sync at once`
 
 type flags struct {
 	repo, addr, id, name, townshipKey, village, role string
+	display, out, at, doorbell                       string
 	finish                                           bool
 	rootThreshold, villageThreshold                  int
 }
@@ -56,6 +64,10 @@ func main() {
 	fl.StringVar(&f.townshipKey, "township-key", "", "township reviewer key file (approve)")
 	fl.StringVar(&f.village, "village", "", "village id being approved (approve)")
 	fl.StringVar(&f.role, "role", "", "role whose key to rotate (key rotate)")
+	fl.StringVar(&f.display, "display", "tv:1280x720", "profile:size to preview, e.g. led-rgb:128x64 (preview)")
+	fl.StringVar(&f.out, "out", "preview", "output directory (preview)")
+	fl.StringVar(&f.at, "at", "", "moment to preview, China time (preview; default now)")
+	fl.StringVar(&f.doorbell, "doorbell", "", "MQTT broker to ring after publishing (publish)")
 	fl.BoolVar(&f.finish, "finish", false, "publish approved staged versions (publish)")
 	fl.IntVar(&f.rootThreshold, "root-threshold", 1, "root keys needed to sign root (init)")
 	fl.IntVar(&f.villageThreshold, "village-threshold", 2, "signatures of {county, township} a village needs (init)")
@@ -70,6 +82,9 @@ func main() {
 
 func run(ctx context.Context, cmd string, f flags, args []string) error {
 	repo, addr := f.repo, f.addr
+	if cmd == "preview" {
+		return preview(f, args)
+	}
 	if repo == "" {
 		return fmt.Errorf("--repo DIR is required\n%s", usage)
 	}
@@ -90,7 +105,13 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 		if err := county.Publish(repo, args, os.Stdout); err != nil {
 			return err
 		}
-		return publish.ReportPending(repo, os.Stdout)
+		if err := publish.ReportPending(repo, os.Stdout); err != nil {
+			return err
+		}
+		if f.doorbell != "" {
+			return ring(ctx, f.doorbell, args)
+		}
+		return nil
 	case "approve":
 		return publish.ApproveCmd(repo, f.townshipKey, f.village, os.Stdout)
 	case "township add":
@@ -122,4 +143,44 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+func preview(f flags, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("name one CONTENT_DIR")
+	}
+	profile, size, _ := strings.Cut(f.display, ":")
+	p, err := render.ParseProfile(profile, size)
+	if err != nil {
+		return fmt.Errorf("--display %q: %w", f.display, err)
+	}
+	at, err := agent.ParseTime(f.at, time.Now())
+	if err != nil {
+		return err
+	}
+	files, err := county.Preview(args[0], p, f.out, at)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d pages for %s in %s; contact sheet %s\n", len(files)-1, f.display, f.out, files[len(files)-1])
+	return nil
+}
+
+// ring tells the published villages' boards to sync now.
+func ring(ctx context.Context, broker string, dirs []string) error {
+	var ids []string
+	for _, dir := range dirs {
+		v, err := content.Load(os.DirFS(dir))
+		if err != nil {
+			return err
+		}
+		ids = append(ids, v.ID)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := doorbell.Ring(rctx, broker, ids, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return fmt.Errorf("doorbell %s: %w (content is published; boards will see it at their next poll)", broker, err)
+	}
+	fmt.Printf("rang the doorbell of %d villages at %s\n", len(ids), broker)
+	return nil
 }
