@@ -51,10 +51,22 @@ type Opts struct {
 	// township). Off, the rule applies only once the county has delegated the
 	// township, so single-county setups keep working.
 	RequireTownship bool
+	// Quota caps the bytes of verified objects kept on the SD card (0 →
+	// DefaultQuota). Older versions are dropped to make room; a version that
+	// cannot fit beside the one on screen is refused and the old one kept.
+	Quota int64
+	// Keep is how many verified versions are remembered, the current one
+	// included (0 → 3, minimum 1), so a corrupt object found at boot can fall
+	// back to an older complete set. Objects no kept version uses are deleted.
+	Keep int
 }
 
+// DefaultQuota is Opts.Quota when unset: room for several versions of a
+// village's photos on the smallest SD cards still in use.
+const DefaultQuota int64 = 512 << 20
+
 // Version is one verified set of a village's files. Its FS stays readable
-// while it is among the last few versions Sync kept (keepVersions); hold a
+// while it is among the last few versions Sync kept (Opts.Keep); hold a
 // Version no longer than that, re-read Current after each change.
 type Version struct {
 	Number   int64     // TUF snapshot version at which this content was first verified
@@ -62,8 +74,7 @@ type Version struct {
 	FS       fs.FS     // the village folder as published, read from objects/
 }
 
-// keepVersions is how many verified versions current.json remembers, so a
-// corrupt object found at boot can fall back to an older complete set.
+// keepVersions is Opts.Keep's default.
 const keepVersions = 3
 
 // Feed keeps one village's verified content. Current may be called from any
@@ -75,6 +86,11 @@ type Feed struct {
 	dirs  stateDirs
 	cond  condCache
 	newFT func(ctx context.Context) *fetcher // tests swap sleep/jitter here
+	quota int64
+	keep  int
+	// wrapWrite, if set, wraps every writer into the store (objects,
+	// current.json, downloaded metadata): tests inject ENOSPC through it.
+	wrapWrite func(io.Writer) io.Writer
 
 	syncMu sync.Mutex
 
@@ -115,9 +131,15 @@ func Open(opts Opts) (*Feed, error) {
 	if opts.URL == "" || opts.State == "" {
 		return nil, fmt.Errorf("open feed: URL %q and State %q must be set", opts.URL, opts.State)
 	}
-	f := &Feed{opts: opts, base: strings.TrimSuffix(opts.URL, "/") + "/", now: opts.Now}
+	f := &Feed{opts: opts, base: strings.TrimSuffix(opts.URL, "/") + "/", now: opts.Now, quota: opts.Quota, keep: opts.Keep}
 	if f.now == nil {
 		f.now = time.Now
+	}
+	if f.quota <= 0 {
+		f.quota = DefaultQuota
+	}
+	if f.keep <= 0 {
+		f.keep = keepVersions
 	}
 	client := opts.Client
 	if client == nil {
@@ -126,7 +148,7 @@ func Open(opts Opts) (*Feed, error) {
 	f.newFT = func(ctx context.Context) *fetcher {
 		return &fetcher{ctx: ctx, client: client, tmpDir: f.dirs.tmp, cond: &f.cond,
 			tries: 5, baseDelay: 500 * time.Millisecond, maxDelay: 30 * time.Second, stall: 60 * time.Second,
-			sleep: sleepCtx, jitter: defaultJitter}
+			sleep: sleepCtx, jitter: defaultJitter, wrap: f.wrapWrite}
 	}
 	s := opts.State
 	f.dirs = stateDirs{root: s, tuf: filepath.Join(s, "tuf"), objects: filepath.Join(s, "objects"),
@@ -250,7 +272,7 @@ func (f *Feed) checkTUFCacheFile(name string, parse func([]byte) error) {
 func (f *Feed) loadVersions() error {
 	b, err := os.ReadFile(f.dirs.current)
 	if errors.Is(err, fs.ErrNotExist) {
-		f.gc()
+		f.gc(nil)
 		return nil
 	}
 	if err != nil {
@@ -279,7 +301,11 @@ func (f *Feed) loadVersions() error {
 		return err == nil
 	}
 	var keep []versionRec
+	dropped := false
 	for _, v := range cf.Versions {
+		if len(keep) == f.keep {
+			break // Opts.Keep lowered since the last run
+		}
 		complete := true
 		for rel, fr := range v.Files {
 			if !check(fr.SHA256, fr.Length) {
@@ -288,6 +314,7 @@ func (f *Feed) loadVersions() error {
 			}
 		}
 		if !complete {
+			dropped = true
 			if len(keep) == 0 {
 				f.warnf("version %d dropped: falling back to the newest complete version", v.Number)
 			}
@@ -295,7 +322,7 @@ func (f *Feed) loadVersions() error {
 		}
 		keep = append(keep, v)
 	}
-	if len(keep) > 0 && len(keep) != len(cf.Versions) {
+	if len(keep) > 0 && dropped {
 		f.warnf("now showing version %d", keep[0].Number)
 	}
 	f.hist = keep
@@ -304,7 +331,7 @@ func (f *Feed) loadVersions() error {
 			return err
 		}
 	}
-	f.gc()
+	f.gc(nil)
 	return nil
 }
 
@@ -333,16 +360,20 @@ func (f *Feed) writeCurrent(hist []versionRec) error {
 	if err != nil {
 		return err
 	}
-	if err := fsutil.WriteFile(f.dirs.current, b, 0o600); err != nil {
+	if err := fsutil.WriteFileVia(f.dirs.current, b, 0o600, f.wrapWrite); err != nil {
 		return fmt.Errorf("switch current version: %w", err)
 	}
 	return nil
 }
 
-// gc deletes objects no remembered version refers to.
-func (f *Feed) gc() {
+// gc deletes objects no remembered version refers to, except those in
+// extra (a version being downloaded).
+func (f *Feed) gc(extra map[string]bool) {
 	f.mu.RLock()
 	used := map[string]bool{}
+	for sum := range extra {
+		used[sum] = true
+	}
 	for _, v := range f.hist {
 		used[v.Manifest] = true
 		for _, fr := range v.Files {

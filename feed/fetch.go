@@ -35,6 +35,9 @@ type fetcher struct {
 	stall     time.Duration
 	sleep     func(context.Context, time.Duration) error
 	jitter    func(n int64) int64 // uniform in [0, n)
+	// wrap, if set, sits between the body and the file on disk: the seam
+	// through which tests make the disk run full.
+	wrap func(io.Writer) io.Writer
 
 	mu   sync.Mutex
 	last string // last URL asked for, to name the file in errors
@@ -255,6 +258,13 @@ func (f *fetcher) once(u, dst string, maxLen int64, resume bool, cached *condEnt
 			return res, errRetry{fmt.Errorf("server answered range %q for request from byte %d", resp.Header.Get("Content-Range"), off)}
 		}
 		res.resumed = true
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && off > 0:
+		// The resource on the server ends before the bytes we already
+		// hold: it is shorter than its signed length. Start clean next time.
+		file.Truncate(0)
+		os.Remove(etagPath)
+		return res, fmt.Errorf("served file ends before byte %d (Content-Range %q), signed length %d",
+			off, resp.Header.Get("Content-Range"), maxLen)
 	default:
 		herr := &metadata.ErrDownloadHTTP{StatusCode: resp.StatusCode, URL: u}
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout {
@@ -278,7 +288,17 @@ func (f *fetcher) once(u, dst string, maxLen int64, resume bool, cached *condEnt
 		return res, err
 	}
 	body := &stallReader{r: resp.Body, t: stall, d: f.stall}
-	n, err := io.Copy(file, io.LimitReader(body, maxLen-off+1))
+	var w io.Writer = file
+	if f.wrap != nil {
+		w = f.wrap(file)
+	}
+	dw := &diskWriter{w: w}
+	n, err := io.Copy(dw, io.LimitReader(body, maxLen-off+1))
+	if dw.err != nil {
+		// A failing disk is not a network fault: retrying cannot help, and
+		// a full disk must be reported as such (see Feed.Sync).
+		return res, fmt.Errorf("write %s: %w", dst, dw.err)
+	}
 	if err != nil {
 		// Keep what arrived: the next try resumes from there.
 		if ctx.Err() != nil && f.ctx.Err() == nil {
@@ -290,7 +310,28 @@ func (f *fetcher) once(u, dst string, maxLen int64, resume bool, cached *condEnt
 		file.Truncate(0)
 		return res, &metadata.ErrDownloadLengthMismatch{Msg: fmt.Sprintf("%s is more than the %d bytes allowed", u, maxLen)}
 	}
+	if resume && off+n < maxLen {
+		// For targets maxLen is the exact signed length, so a body that
+		// ends early (a short Content-Length, a proxy cutting the stream
+		// cleanly) is a transfer fault: the next try asks for the rest.
+		return res, errRetry{fmt.Errorf("body ended at byte %d of %d", off+n, maxLen)}
+	}
 	return res, nil
+}
+
+// diskWriter remembers a write error so it can be told apart from a read
+// (network) error coming out of the same io.Copy.
+type diskWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (d *diskWriter) Write(p []byte) (int, error) {
+	n, err := d.w.Write(p)
+	if err != nil {
+		d.err = err
+	}
+	return n, err
 }
 
 // stallReader pushes the stall deadline back on every read that makes progress.

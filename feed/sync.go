@@ -12,6 +12,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
+	"syscall"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 	"github.com/theupdateframework/go-tuf/v2/metadata/config"
@@ -30,6 +32,14 @@ func (f *Feed) Sync(ctx context.Context) (changed bool, err error) {
 	f.syncMu.Lock()
 	defer f.syncMu.Unlock()
 	changed, err = f.sync(ctx)
+	if errors.Is(err, syscall.ENOSPC) {
+		// Free what this attempt wrote: half downloads and objects only the
+		// refused version uses. The version on screen is untouched.
+		f.clearDir(f.dirs.partial)
+		f.clearDir(f.dirs.tmp)
+		f.gc(nil)
+		return false, fmt.Errorf("sync %s: disk full: %w", f.opts.Village, err)
+	}
 	if err != nil {
 		return false, fmt.Errorf("sync %s: %w", f.opts.Village, err)
 	}
@@ -98,6 +108,9 @@ func (f *Feed) sync(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("manifest %s (snapshot %d): %w", mpath, snapVersion, err)
 	}
 	rec := versionRec{Number: snapVersion, Verified: now.UTC(), Manifest: msum, Files: map[string]fileRec{}}
+	// Resolve and check every file first, so the quota is known before a
+	// byte of content is downloaded.
+	var infos []*metadata.TargetFiles
 	for _, rel := range m.Rels() {
 		e := m.Files[rel]
 		ti, err := up.GetTargetInfo(e.Target)
@@ -115,23 +128,127 @@ func (f *Feed) sync(ctx context.Context) (bool, error) {
 			return false, fmt.Errorf("manifest entry %q disagrees with signed target %s (sha256 %s length %d, signed %s length %d)",
 				rel, e.Target, e.SHA256, e.Length, sum, ti.Length)
 		}
+		infos = append(infos, ti)
+		rec.Files[rel] = fileRec{SHA256: sum, Length: ti.Length}
+	}
+	kept, err := f.makeRoom(rec, mi.Length, prev)
+	if err != nil {
+		return false, err
+	}
+	for _, ti := range infos {
 		if err := f.fetchTarget(ft, ti); err != nil {
 			return false, err
 		}
-		rec.Files[rel] = fileRec{SHA256: sum, Length: ti.Length}
 	}
-	hist := append([]versionRec{rec}, prev...)
-	if len(hist) > keepVersions {
-		hist = hist[:keepVersions]
-	}
+	hist := append([]versionRec{rec}, kept...)
 	if err := f.writeCurrent(hist); err != nil {
 		return false, err
 	}
 	f.mu.Lock()
 	f.hist = hist
 	f.mu.Unlock()
-	f.gc()
+	f.gc(nil)
+	f.clearDir(f.dirs.partial)
 	return true, nil
+}
+
+// versionObjects returns the objects a version uses with their sizes.
+func versionObjects(v versionRec, manifestLen int64) map[string]int64 {
+	objs := map[string]int64{v.Manifest: manifestLen}
+	for _, fr := range v.Files {
+		objs[fr.SHA256] = fr.Length
+	}
+	return objs
+}
+
+// makeRoom decides which older versions stay beside the new one rec: the one
+// on screen (prev[0]) always stays until rec is complete, older ones only
+// while Opts.Keep and the quota allow. If rec and the current version do not
+// fit together, rec is refused. Versions dropped here are dropped from
+// current.json and their objects deleted before the download starts, so the
+// space is really there; so are partial downloads rec does not need.
+func (f *Feed) makeRoom(rec versionRec, manifestLen int64, prev []versionRec) (kept []versionRec, err error) {
+	used := versionObjects(rec, manifestLen)
+	need := int64(0)
+	for _, n := range used {
+		need += n
+	}
+	newOnly := need
+	add := func(v versionRec) int64 {
+		extra := int64(0)
+		for sum, n := range versionObjects(v, f.objectSize(v.Manifest)) {
+			if _, ok := used[sum]; !ok {
+				extra += n
+			}
+		}
+		return extra
+	}
+	commit := func(v versionRec) {
+		for sum, n := range versionObjects(v, f.objectSize(v.Manifest)) {
+			used[sum] = n
+		}
+	}
+	if len(prev) > 0 {
+		need += add(prev[0])
+		if need > f.quota {
+			f.gc(nil)
+			return nil, fmt.Errorf("over quota: version %d needs %d bytes, %d with version %d still on screen, quota is %d bytes: keeping version %d",
+				rec.Number, newOnly, need, prev[0].Number, f.quota, prev[0].Number)
+		}
+		commit(prev[0])
+		kept = append(kept, prev[0])
+		for _, v := range prev[1:] {
+			if len(kept)+1 >= f.keep {
+				break
+			}
+			extra := add(v)
+			if need+extra > f.quota {
+				break
+			}
+			need += extra
+			commit(v)
+			kept = append(kept, v)
+		}
+	} else if need > f.quota {
+		return nil, fmt.Errorf("over quota: version %d needs %d bytes, quota is %d bytes", rec.Number, need, f.quota)
+	}
+	if len(kept) < len(prev) {
+		if err := f.writeCurrent(kept); err != nil {
+			return nil, err
+		}
+		f.mu.Lock()
+		f.hist = kept
+		f.mu.Unlock()
+	}
+	wanted := map[string]bool{}
+	for sum := range versionObjects(rec, manifestLen) {
+		wanted[sum] = true
+	}
+	f.gc(wanted)
+	ents, _ := os.ReadDir(f.dirs.partial)
+	for _, e := range ents {
+		if !wanted[strings.TrimSuffix(e.Name(), ".etag")] {
+			os.Remove(filepath.Join(f.dirs.partial, e.Name()))
+		}
+	}
+	return kept, nil
+}
+
+// objectSize is the size of a stored object, 0 if it is missing.
+func (f *Feed) objectSize(sum string) int64 {
+	fi, err := os.Stat(filepath.Join(f.dirs.objects, sum))
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// clearDir removes every file in dir (partial downloads, temp metadata).
+func (f *Feed) clearDir(dir string) {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		os.Remove(filepath.Join(dir, e.Name()))
+	}
 }
 
 // explainRefresh turns a go-tuf refresh error into one that says which file

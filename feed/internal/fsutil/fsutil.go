@@ -5,6 +5,7 @@ package fsutil
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -15,6 +16,13 @@ const TempPrefix = ".tmp-"
 
 // WriteFile atomically replaces path with data.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
+	return WriteFileVia(path, data, perm, nil)
+}
+
+// WriteFileVia is WriteFile with the temp file's writer passed through wrap
+// (nil: unchanged), the seam through which tests make a disk run full. On any
+// error the temp file is removed and path is left as it was.
+func WriteFileVia(path string, data []byte, perm os.FileMode, wrap func(io.Writer) io.Writer) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, TempPrefix+filepath.Base(path)+"-")
 	if err != nil {
@@ -28,7 +36,11 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 			os.Remove(tmp)
 		}
 	}()
-	if _, err := f.Write(data); err != nil {
+	var w io.Writer = f
+	if wrap != nil {
+		w = wrap(f)
+	}
+	if _, err := w.Write(data); err != nil {
 		return fmt.Errorf("write %q: %w", tmp, err)
 	}
 	if err := f.Chmod(perm); err != nil {
