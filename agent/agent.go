@@ -256,6 +256,7 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 	}
 	defer a.proof.Close()
 	pl.OnShown = a.recordShown
+	pl.Schedule = a.cfg.Schedule.schedule()
 
 	preview := sim.NewPreview(sims...)
 	preview.SetStatus(func() any { return a.status(pl) })
@@ -375,7 +376,7 @@ func (a *Agent) Render(outDir string, t time.Time) error {
 		if err != nil {
 			return fmt.Errorf("display %s: %w", d.Name, err)
 		}
-		pages, err := player.Playlist(r, c.Village, t)
+		pages, err := a.cfg.Schedule.schedule().Playlist(r, c.Village, t)
 		if err != nil {
 			// Write what the board shows anyway, then report the rest.
 			layoutErrs = append(layoutErrs, fmt.Errorf("display %s: %w", d.Name, err))

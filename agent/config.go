@@ -15,6 +15,7 @@ import (
 
 	"github.com/sunboard/sunboard/content"
 	"github.com/sunboard/sunboard/display/brightness"
+	"github.com/sunboard/sunboard/player"
 
 	"github.com/sunboard/sunboard/render"
 )
@@ -39,6 +40,7 @@ type Config struct {
 	// sunset by the sun's position computed locally (no network needed).
 	Latitude  float64         `toml:"latitude"`
 	Longitude float64         `toml:"longitude"`
+	Schedule  ScheduleConfig  `toml:"schedule"`
 	Display   []DisplayConfig `toml:"display"`
 }
 
@@ -67,6 +69,22 @@ type DisplayConfig struct {
 	I2C    string `toml:"i2c"` // periph I²C bus name, "" = first
 	// Device is the TV output's device: /dev/fb0 (fbdev) or /dev/dri/card0 (drm).
 	Device string `toml:"device"`
+}
+
+// ScheduleConfig is the [schedule] table: how the loop runs.
+type ScheduleConfig struct {
+	// Weights per major category, e.g. { "财务公开" = 2 }: finances come
+	// round twice as often.
+	Weights map[string]float64 `toml:"weights"`
+	// UrgentEvery: how often urgent notices return between items ("3m").
+	UrgentEvery duration `toml:"urgent_every"`
+	// Dwell scales time on screen: 1.5 gives slower readers half again as
+	// long on every page.
+	Dwell float64 `toml:"dwell"`
+}
+
+func (s ScheduleConfig) schedule() player.Schedule {
+	return player.Schedule{Weights: s.Weights, UrgentEvery: s.UrgentEvery.Duration, Dwell: s.Dwell}
 }
 
 type duration struct{ time.Duration }
@@ -123,6 +141,14 @@ func ParseConfig(name string, raw []byte) (*Config, error) {
 	}
 	if c.Latitude < -90 || c.Latitude > 90 || c.Longitude < -180 || c.Longitude > 180 {
 		return nil, bad("latitude/longitude", "%v,%v is not a place on Earth", c.Latitude, c.Longitude)
+	}
+	if c.Schedule.Dwell != 0 && (c.Schedule.Dwell < 0.5 || c.Schedule.Dwell > 5) {
+		return nil, bad("schedule.dwell", "%v: use 0.5 to 5 (1 = the default reading time)", c.Schedule.Dwell)
+	}
+	for k, w := range c.Schedule.Weights {
+		if w < 0 || w > 20 {
+			return nil, bad("schedule.weights."+k, "%v: use 0 to 20", w)
+		}
 	}
 	if c.Feed[len(c.Feed)-1] != '/' {
 		c.Feed += "/"

@@ -67,6 +67,8 @@ type Player struct {
 	// OnShown, if set before Run, is called from each display's loop when
 	// an item leaves the screen. It must not block for long.
 	OnShown func(Shown)
+	// Schedule, if set before Run, orders the loop and paces it.
+	Schedule Schedule
 }
 
 // New returns a player; now nil means time.Now.
@@ -125,6 +127,12 @@ func (p *Player) play(ctx context.Context, o Output) {
 		drawErrs int
 		run      Shown // the item on screen since run.Start
 		hashes   map[string]string
+		// Urgent notices come back every Schedule.UrgentEvery: replay
+		// holds their pages while they interrupt the loop.
+		urgentAt  time.Time
+		replay    []*render.Page
+		wasUrgent bool // the page just shown was an urgent one
+		village   *content.Village
 	)
 	endRun := func(at time.Time) {
 		if run.Start.IsZero() || p.OnShown == nil {
@@ -142,7 +150,7 @@ func (p *Player) play(ctx context.Context, o Output) {
 		}
 		today := p.now().In(content.ChinaTime).Format("2006-01-02")
 		if c.Version != version || today != day || idx >= len(pages) {
-			np, err := Playlist(o.Renderer, c.Village, p.now())
+			np, err := p.Schedule.Playlist(o.Renderer, c.Village, p.now())
 			if err != nil && (c.Version != version || today != day) {
 				log.Printf("display %s: version %d: %v", o.Name, c.Version, err)
 			}
@@ -158,9 +166,21 @@ func (p *Player) play(ctx context.Context, o Output) {
 			}
 			idx %= len(np)
 			pages = np
-			version, day, hashes = c.Version, today, c.Hashes
+			version, day, hashes, village = c.Version, today, c.Hashes, c.Village
 		}
 		page := pages[idx]
+		replaying := false
+		if len(replay) > 0 {
+			page, replay, replaying = replay[0], replay[1:], true
+		} else if urgent := urgentPages(pages, village); len(urgent) > 0 {
+			switch {
+			case isUrgent(page, village):
+				urgentAt = p.now()
+			case !wasUrgent && p.now().Sub(urgentAt) >= p.Schedule.urgentEvery():
+				page, replay, replaying = urgent[0], urgent[1:], true
+				urgentAt = p.now()
+			}
+		}
 		page.SetClock(p.now)
 		start := p.now()
 		if run.Start.IsZero() || run.Item != page.Item || run.Version != version {
@@ -168,26 +188,34 @@ func (p *Player) play(ctx context.Context, o Output) {
 			run = Shown{Display: o.Name, Item: page.Item, SHA256: hashes[page.Item], Version: version, Start: start}
 		}
 		next := pages[(idx+1)%len(pages)].Item
+		if replaying {
+			next = pages[idx].Item
+		}
 		p.setShowing(Showing{Display: o.Name, Item: page.Item, Page: idx + 1, Pages: len(pages),
 			Next: next, Since: start, Version: version, Errors: drawErrs})
 		if !p.show(ctx, o, tick, buf, page, start, version, &drawErrs) {
 			// New content with an urgent item: start the playlist over.
-			pages = nil
+			pages, replay = nil, nil
 			continue
 		}
-		idx++
+		wasUrgent = isUrgent(page, village)
+		if !replaying {
+			idx++
+		}
 	}
 }
 
 // show plays one page to its end. It returns false when new content
 // arrived that must pre-empt the loop (an urgent notice).
 func (p *Player) show(ctx context.Context, o Output, tick *time.Ticker, buf *image.RGBA, page *render.Page, start time.Time, version int64, drawErrs *int) bool {
+	dwell := p.Schedule.dwell()
+	hold := time.Duration(float64(page.Duration()) * dwell)
 	for {
 		t := p.now().Sub(start)
-		if t >= page.Duration() {
+		if t >= hold {
 			return true
 		}
-		page.Frame(buf, t)
+		page.Frame(buf, time.Duration(float64(t)/dwell))
 		if err := o.Dev.Draw(buf.Bounds(), buf, buf.Bounds().Min); err != nil {
 			*drawErrs++
 			if *drawErrs%100 == 1 {
@@ -203,6 +231,28 @@ func (p *Player) show(ctx context.Context, o Output, tick *time.Ticker, buf *ima
 			return false
 		}
 	}
+}
+
+func isUrgent(pg *render.Page, v *content.Village) bool {
+	if v == nil || pg.Item == "" {
+		return false
+	}
+	for _, it := range v.Items {
+		if it.ID == pg.Item {
+			return it.Priority == content.Urgent
+		}
+	}
+	return false
+}
+
+// urgentPages are the playlist's leading urgent pages (Order puts them
+// first).
+func urgentPages(pages []*render.Page, v *content.Village) []*render.Page {
+	n := 0
+	for n < len(pages) && isUrgent(pages[n], v) {
+		n++
+	}
+	return pages[:n]
 }
 
 func hasUrgent(v *content.Village, t time.Time) bool {

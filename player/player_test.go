@@ -98,7 +98,8 @@ func TestUrgentPreemptsWithinASecond(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := func() time.Time { return time.Now().Add(time.Until(day("2026-11-22").Add(10 * time.Hour))) }
+	offset := time.Until(day("2026-11-22").Add(10 * time.Hour))
+	now := func() time.Time { return time.Now().Add(offset) }
 	normal := &content.Village{ID: "370783-101-001", Name: "东升村", Items: []*content.Item{
 		item("fin", "财务公开/收支情况", "2026-11-05", "2026-12-04", content.Normal)}}
 	withUrgent := &content.Village{ID: normal.ID, Name: normal.Name, Items: append([]*content.Item{
@@ -148,5 +149,44 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestUrgentRepeats: an urgent notice comes back between other items every
+// Schedule.UrgentEvery; Dwell shortens every page (here to keep the test
+// short; counties use it the other way, for slower readers).
+func TestUrgentRepeats(t *testing.T) {
+	prof, _ := render.ParseProfile("led-rgb", "64x32")
+	r, err := render.New(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offset := time.Until(day("2026-11-22").Add(10 * time.Hour))
+	now := func() time.Time { return time.Now().Add(offset) }
+	v := &content.Village{ID: "370783-101-001", Name: "东升村", Items: []*content.Item{
+		item("flood", "村务公开/通告栏", "2026-11-20", "2026-11-30", content.Urgent),
+		item("fin", "财务公开/收支情况", "2026-11-05", "2026-12-04", content.Normal),
+		item("party", "党务公开/组织建设", "2026-11-05", "2026-12-04", content.Normal),
+	}}
+	src := func() (Content, bool) { return Content{Village: v, Version: 1}, true }
+	dev := &fakeDrawer{img: image.NewRGBA(image.Rect(0, 0, 64, 32))}
+	p := New(src, now, Output{Name: "square", Dev: dev, Renderer: r, FPS: 50})
+	p.Schedule = Schedule{UrgentEvery: time.Millisecond, Dwell: 0.02}
+	var mu sync.Mutex
+	var seq []string
+	p.OnShown = func(s Shown) { mu.Lock(); seq = append(seq, s.Item); mu.Unlock() }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	waitFor(t, "five runs", func() bool { mu.Lock(); defer mu.Unlock(); return len(seq) >= 5 })
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	// Every other run is the urgent notice: flood, party, flood, fin, flood…
+	for i, it := range seq[:5] {
+		if (i%2 == 0) != (it == "flood") {
+			t.Fatalf("runs = %v, want the urgent notice between every other item", seq)
+		}
 	}
 }

@@ -51,15 +51,115 @@ func Due(v *content.Village, t time.Time) []*content.Item {
 	return due
 }
 
+// Schedule is how a county wants the loop run.
+type Schedule struct {
+	// Weights of the major categories (党务公开, 村务公开, 财务公开, …): a
+	// category of weight 2 comes round twice as often as one of weight 1.
+	// Missing or zero weights count as 1.
+	Weights map[string]float64
+	// UrgentEvery is how often urgent notices come back between other
+	// items until they expire; 0 means every 3 minutes.
+	UrgentEvery time.Duration
+	// Dwell scales every page's time on screen (and the scroll speed with
+	// it) for boards read from far away or by slower readers; 0 means 1.
+	Dwell float64
+}
+
+func (s Schedule) urgentEvery() time.Duration {
+	if s.UrgentEvery <= 0 {
+		return 3 * time.Minute
+	}
+	return s.UrgentEvery
+}
+
+func (s Schedule) dwell() float64 {
+	if s.Dwell <= 0 {
+		return 1
+	}
+	return s.Dwell
+}
+
+// Order returns one cycle of the loop: urgent items first, then the other
+// items interleaved by category with smooth weighted round-robin (as nginx
+// balances upstreams), so a heavier category comes round more often while
+// no category waits long. The cycle ends once every category has shown all
+// its items at least once.
+func (s Schedule) Order(due []*content.Item) []*content.Item {
+	var out []*content.Item
+	type queue struct {
+		items   []*content.Item
+		next    int
+		weight  float64
+		current float64
+		done    bool
+	}
+	var queues []*queue
+	byMajor := map[string]*queue{}
+	for _, it := range due {
+		if it.Priority == content.Urgent {
+			out = append(out, it)
+			continue
+		}
+		q := byMajor[it.Major()]
+		if q == nil {
+			w := s.Weights[it.Major()]
+			if w <= 0 {
+				w = 1
+			}
+			q = &queue{weight: w}
+			byMajor[it.Major()] = q
+			queues = append(queues, q)
+		}
+		q.items = append(q.items, it)
+	}
+	var total float64
+	for _, q := range queues {
+		total += q.weight
+	}
+	remaining := len(queues)
+	// Bounded: each pick advances one queue; heavy weights repeat items.
+	for guard := 0; remaining > 0 && guard < 100000; guard++ {
+		var best *queue
+		for _, q := range queues {
+			q.current += q.weight
+			if best == nil || q.current > best.current {
+				best = q
+			}
+		}
+		best.current -= total
+		out = append(out, best.items[best.next])
+		best.next++
+		if best.next == len(best.items) {
+			best.next = 0
+			if !best.done {
+				best.done = true
+				remaining--
+			}
+		}
+	}
+	return out
+}
+
+// Playlist lays out every page a display shows at t, in play order, with
+// the default schedule.
+func Playlist(r *render.Renderer, v *content.Village, t time.Time) ([]*render.Page, error) {
+	return Schedule{}.Playlist(r, v, t)
+}
+
 // Playlist lays out every page a display shows at t, in play order; when
 // nothing is due it is the idle page alone. An item that cannot be laid
 // out is left out (or shown in part) and named in the error, which comes
 // with the pages of every other item.
-func Playlist(r *render.Renderer, v *content.Village, t time.Time) ([]*render.Page, error) {
+func (s Schedule) Playlist(r *render.Renderer, v *content.Village, t time.Time) ([]*render.Page, error) {
 	var pages []*render.Page
 	due := Due(v, t)
 	var errs []error
-	for _, it := range due {
+	laid := map[string][]*render.Page{}
+	for _, it := range s.Order(due) {
+		if ps, ok := laid[it.ID]; ok {
+			pages = append(pages, ps...) // a heavy category repeats an item
+			continue
+		}
 		ps, err := r.Item(v, it)
 		if err != nil {
 			// One bad item must not blank the board: show what could be laid
@@ -68,9 +168,11 @@ func Playlist(r *render.Renderer, v *content.Village, t time.Time) ([]*render.Pa
 			errs = append(errs, err)
 			var ie *render.ItemError
 			if !errors.As(err, &ie) || !ie.Partial {
+				laid[it.ID] = nil
 				continue
 			}
 		}
+		laid[it.ID] = ps
 		pages = append(pages, ps...)
 	}
 	if len(pages) == 0 {
