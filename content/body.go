@@ -16,6 +16,7 @@ import (
 type bodyError struct {
 	line int // 1-based within the body
 	msg  string
+	zh   string
 }
 
 var markdown = goldmark.New()
@@ -69,7 +70,7 @@ func parseBody(src []byte) ([]Block, []bodyError) {
 					blocks = append(blocks, Block{Kind: Paragraph, Text: t})
 				}
 			case *ast.HTMLBlock:
-				errs = append(errs, bodyError{line, "HTML is not shown on boards: write plain Markdown"})
+				errs = append(errs, bodyError{line, "HTML is not shown on boards: write plain Markdown", "屏幕不显示 HTML 代码，请直接写文字"})
 			case *ast.ThematicBreak:
 			default:
 				walk(c)
@@ -79,7 +80,8 @@ func parseBody(src []byte) ([]Block, []bodyError) {
 	walk(doc)
 	for _, b := range blocks {
 		for _, p := range findPersonalData(b.Text) {
-			errs = append(errs, bodyError{1, fmt.Sprintf("%q contains a %s: personal data must not be published", clip(b.Text), p)})
+			en, zh := personalMsg(p)
+			errs = append(errs, bodyError{1, fmt.Sprintf("%q %s", clip(b.Text), en), fmt.Sprintf("“%s”%s", clip(b.Text), zh)})
 		}
 	}
 	return blocks, errs

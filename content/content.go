@@ -53,9 +53,15 @@ type Item struct {
 	// 00:00 China time.
 	Publish, Until time.Time
 	Priority       Priority
-	Table          *Table // nil when the item has no table
-	TableFile      string // the CSV's path in the village folder
-	Body           []Block
+	// ApprovedBy is the office that approved the item (古城街道农经站) and
+	// Approved the day it did, 00:00 China time; both empty/zero when the
+	// front matter carries no approval. Screens show them in the header:
+	// 审核：古城街道农经站 2026-11-02.
+	ApprovedBy string
+	Approved   time.Time
+	Table      *Table // nil when the item has no table
+	TableFile  string // the CSV's path in the village folder
+	Body       []Block
 }
 
 // Major returns the category's first level (党务公开, 村务公开, 财务公开).

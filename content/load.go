@@ -7,12 +7,14 @@ import (
 	"image"
 	_ "image/jpeg" // receipts are phone photos
 	_ "image/png"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	"gopkg.in/yaml.v3"
@@ -23,7 +25,8 @@ type Error struct {
 	File  string
 	Line  int    // 1-based; 0 when the whole file is concerned
 	Field string // front matter key or table column, when known
-	Msg   string
+	Msg   string // English, for logs and the county's operators
+	Zh    string // the same in Chinese, for the clerk who fixes it
 }
 
 func (e *Error) Error() string {
@@ -37,6 +40,10 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Msg)
+	if e.Zh != "" {
+		b.WriteString(" / ")
+		b.WriteString(e.Zh)
+	}
 	return b.String()
 }
 
@@ -50,6 +57,23 @@ func (es Errors) Error() string {
 		msgs[i] = e.Error()
 	}
 	return strings.Join(msgs, "\n")
+}
+
+// biError is an error with a Chinese twin, so helpers can report in both
+// languages through an ordinary error value.
+type biError struct{ en, zh string }
+
+func (e *biError) Error() string { return e.en }
+
+func bi(en, zh string) error { return &biError{en, zh} }
+
+// zhOf returns the Chinese text of err, or "" when it has none.
+func zhOf(err error) string {
+	var b *biError
+	if errors.As(err, &b) {
+		return b.zh
+	}
+	return ""
 }
 
 // villageFile is village.toml.
@@ -70,6 +94,14 @@ type frontMatter struct {
 	Until    string `yaml:"until"`
 	Priority string `yaml:"priority"`
 	Table    string `yaml:"table"`
+	// ApprovedBy / Approved: the township office that approved the item
+	// and the day it did, shown on screens (审核：古城街道农经站 2026-11-02).
+	ApprovedBy string `yaml:"approved_by"`
+	Approved   string `yaml:"approved"`
+	// PhotosReviewed is the clerk's statement that the item's photos were
+	// looked at for ID, phone and bank numbers, which no scanner finds in
+	// a picture; required for photos in subsidy categories.
+	PhotosReviewed bool `yaml:"photos_reviewed"`
 }
 
 var villageIDPattern = regexp.MustCompile(`^[0-9]{6}-[0-9]{3}-[0-9]{3}$`)
@@ -77,6 +109,21 @@ var villageIDPattern = regexp.MustCompile(`^[0-9]{6}-[0-9]{3}-[0-9]{3}$`)
 // itemIDPattern keeps item ids safe as file names, URL parts and TUF
 // target path segments.
 var itemIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// subsidyWords mark categories whose items list households (低保, 特困,
+// subsidies): their photos are likely to show ID cards or bank books.
+var subsidyWords = []string{"社会救助", "低保", "特困", "救助", "救济", "补贴", "补助", "惠农", "扶贫", "福利", "优抚"}
+
+// IsSubsidyCategory reports whether items of category list households
+// and so need photos_reviewed before photos are published.
+func IsSubsidyCategory(category string) bool {
+	for _, w := range subsidyWords {
+		if strings.Contains(category, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // Load parses and validates a village folder. On any problem it returns
 // Errors listing all of them, and no Village: half-valid content is never
@@ -87,39 +134,42 @@ func Load(fsys fs.FS) (*Village, error) {
 
 	raw, err := fs.ReadFile(fsys, "village.toml")
 	if err != nil {
-		return nil, Errors{{File: "village.toml", Msg: fmt.Sprintf("cannot read: %v", err)}}
+		return nil, Errors{{File: "village.toml", Msg: fmt.Sprintf("cannot read: %v", err), Zh: "读不到 village.toml（村信息文件），请放在文件夹最上层"}}
 	}
 	var vf villageFile
 	md, err := toml.Decode(string(raw), &vf)
 	if err != nil {
-		e := &Error{File: "village.toml", Msg: err.Error()}
+		e := &Error{File: "village.toml", Msg: err.Error(), Zh: "village.toml 格式有误：" + err.Error()}
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
 			e.Line = perr.Position.Line
 			e.Msg = perr.Message
+			e.Zh = fmt.Sprintf("village.toml 第%d行格式有误", perr.Position.Line)
 		}
 		return nil, Errors{e}
 	}
 	for _, k := range md.Undecoded() {
-		errs = append(errs, &Error{File: "village.toml", Field: k.String(), Msg: "unknown key"})
+		errs = append(errs, &Error{File: "village.toml", Field: k.String(), Msg: "unknown key", Zh: "未知的设置项，请检查拼写"})
 	}
 	v.ID, v.Name, v.Township, v.TownshipName, v.County, v.Feedback =
 		vf.ID, vf.Name, vf.Township, vf.TownshipName, vf.County, vf.Feedback
 	switch {
 	case !villageIDPattern.MatchString(v.ID):
-		errs = append(errs, &Error{File: "village.toml", Field: "id", Msg: fmt.Sprintf("%q is not a village id like 370783-101-001", v.ID)})
+		errs = append(errs, &Error{File: "village.toml", Field: "id", Msg: fmt.Sprintf("%q is not a village id like 370783-101-001", v.ID),
+			Zh: fmt.Sprintf("村编号“%s”不对，应像 370783-101-001（县-乡镇-村）", v.ID)})
 	case v.Township == "":
 		v.Township = v.ID[:10]
 	case v.Township != v.ID[:10]:
-		errs = append(errs, &Error{File: "village.toml", Field: "township", Msg: fmt.Sprintf("%q does not match village id %q", v.Township, v.ID)})
+		errs = append(errs, &Error{File: "village.toml", Field: "township", Msg: fmt.Sprintf("%q does not match village id %q", v.Township, v.ID),
+			Zh: fmt.Sprintf("乡镇编号“%s”与村编号“%s”的前十位不一致", v.Township, v.ID)})
 	}
 	if v.Name == "" {
-		errs = append(errs, &Error{File: "village.toml", Field: "name", Msg: "missing"})
+		errs = append(errs, &Error{File: "village.toml", Field: "name", Msg: "missing", Zh: "缺少村名"})
 	}
 
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, Errors{{File: ".", Msg: fmt.Sprintf("cannot list folder: %v", err)}}
+		return nil, Errors{{File: ".", Msg: fmt.Sprintf("cannot list folder: %v", err), Zh: "无法读取文件夹内容"}}
 	}
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".md") || strings.EqualFold(e.Name(), "README.md") {
@@ -138,71 +188,121 @@ func Load(fsys fs.FS) (*Village, error) {
 	return v, nil
 }
 
+// personalMsg is the message for a personal number found in a field.
+func personalMsg(kind string) (en, zh string) {
+	return fmt.Sprintf("contains a %s: personal data must not be published", kind),
+		fmt.Sprintf("含有%s，个人信息不得公开：请删除或按县里规定打码", kindZh(kind))
+}
+
+func kindZh(kind string) string {
+	switch kind {
+	case KindID:
+		return "身份证号"
+	case KindMobile:
+		return "手机号"
+	case KindBank:
+		return "银行卡号"
+	}
+	return kind
+}
+
 func loadItem(fsys fs.FS, villageID, name string) (*Item, Errors) {
 	var errs Errors
-	fail := func(line int, field, format string, args ...any) {
-		errs = append(errs, &Error{File: name, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+	fail := func(line int, field, en, zh string) {
+		errs = append(errs, &Error{File: name, Line: line, Field: field, Msg: en, Zh: zh})
 	}
 	raw, err := fs.ReadFile(fsys, name)
 	if err != nil {
-		fail(0, "", "cannot read: %v", err)
+		fail(0, "", fmt.Sprintf("cannot read: %v", err), "无法读取此文件")
 		return nil, errs
 	}
 	raw = bytes.TrimPrefix(raw, []byte("\ufeff")) // Notepad on Windows adds a BOM
 	id := strings.TrimSuffix(name, ".md")
 	if !itemIDPattern.MatchString(id) {
-		fail(0, "", "file name %q: use letters, digits, '-', '_' or '.' only (e.g. 2026-10-finance.md)", name)
+		fail(0, "", fmt.Sprintf("file name %q: use letters, digits, '-', '_' or '.' only (e.g. 2026-10-finance.md)", name),
+			fmt.Sprintf("文件名“%s”只能用英文字母、数字、“-”“_”“.”，如 2026-10-finance.md", name))
 	}
 	head, body, bodyLine, ok := splitFrontMatter(raw)
 	if !ok {
-		fail(1, "", "missing front matter: the file must start with a line '---', then title/category/publish/until, then '---'")
+		fail(1, "", "missing front matter: the file must start with a line '---', then title/category/publish/until, then '---'",
+			"缺少文件头：第一行写“---”，接着写 title/category/publish/until，再写一行“---”")
 		return nil, errs
 	}
 	var fm frontMatter
 	dec := yaml.NewDecoder(bytes.NewReader(head))
 	dec.KnownFields(true)
-	if err := dec.Decode(&fm); err != nil {
-		fail(2, "", "front matter: %v", err)
+	if err := dec.Decode(&fm); err != nil && !errors.Is(err, io.EOF) {
+		fail(2, "", fmt.Sprintf("front matter: %v", err), "文件头（两行“---”之间）写法有误："+err.Error())
 		return nil, errs
 	}
 	it := &Item{ID: id, Number: villageID + "-" + id, Title: strings.TrimSpace(fm.Title), Category: strings.TrimSpace(fm.Category)}
 	lineOf := func(key string) int { return 1 + keyLine(head, key) }
 	if it.Title == "" {
-		fail(lineOf("title"), "title", "missing")
+		fail(lineOf("title"), "title", "missing", "缺少标题（title）")
 	}
 	if it.Category == "" {
-		fail(lineOf("category"), "category", "missing (e.g. 财务公开/收支情况)")
+		fail(lineOf("category"), "category", "missing (e.g. 财务公开/收支情况)", "缺少类别（category），如 财务公开/收支情况")
 	}
 	var perr error
 	if it.Publish, perr = parseDate(fm.Publish); perr != nil {
-		fail(lineOf("publish"), "publish", "%v", perr)
+		fail(lineOf("publish"), "publish", perr.Error(), "公示开始日期："+zhOf(perr))
 	}
 	if it.Until, perr = parseDate(fm.Until); perr != nil {
-		fail(lineOf("until"), "until", "%v", perr)
+		fail(lineOf("until"), "until", perr.Error(), "公示截止日期："+zhOf(perr))
 	}
 	if perr == nil && !it.Publish.IsZero() && it.Until.Before(it.Publish) {
-		fail(lineOf("until"), "until", "%s is before publish %s", fm.Until, fm.Publish)
+		fail(lineOf("until"), "until", fmt.Sprintf("%s is before publish %s", fm.Until, fm.Publish),
+			fmt.Sprintf("截止日期 %s 早于开始日期 %s", fm.Until, fm.Publish))
 	}
 	switch strings.TrimSpace(fm.Priority) {
 	case "", "normal":
 	case "urgent":
 		it.Priority = Urgent
 	default:
-		fail(lineOf("priority"), "priority", "%q: use normal or urgent", fm.Priority)
+		fail(lineOf("priority"), "priority", fmt.Sprintf("%q: use normal or urgent", fm.Priority),
+			fmt.Sprintf("“%s”不对：普通写 normal，紧急写 urgent", fm.Priority))
 	}
 	for _, p := range findPersonalData(it.Title) {
-		fail(lineOf("title"), "title", "contains a %s: personal data must not be published", p)
+		en, zh := personalMsg(p)
+		fail(lineOf("title"), "title", en, zh)
+	}
+	it.ApprovedBy = strings.TrimSpace(fm.ApprovedBy)
+	switch a := strings.TrimSpace(fm.Approved); {
+	case it.ApprovedBy == "" && a == "":
+	case it.ApprovedBy == "":
+		fail(lineOf("approved"), "approved_by", "approved is set but approved_by is missing: name the office that approved (e.g. 古城街道农经站)",
+			"填了审核日期（approved）但没有填审核单位（approved_by），如 古城街道农经站")
+	case a == "":
+		fail(lineOf("approved_by"), "approved", "approved_by is set but the approval date approved is missing (e.g. 2026-11-02)",
+			"填了审核单位（approved_by）但没有填审核日期（approved），如 2026-11-02")
+	default:
+		if it.Approved, perr = parseDate(a); perr != nil {
+			fail(lineOf("approved"), "approved", perr.Error(), "审核日期："+zhOf(perr))
+		} else if !it.Publish.IsZero() && it.Approved.After(it.Publish) {
+			fail(lineOf("approved"), "approved", fmt.Sprintf("approved %s is after publish %s: an item is approved before it is shown", a, fm.Publish),
+				fmt.Sprintf("审核日期 %s 晚于公示开始日期 %s：须先审核后公开", a, fm.Publish))
+		}
+		if n := utf8.RuneCountInString(it.ApprovedBy); n > 24 {
+			fail(lineOf("approved_by"), "approved_by", fmt.Sprintf("%q is %d characters: at most 24 fit a board's header", it.ApprovedBy, n),
+				fmt.Sprintf("审核单位“%s”有%d个字，最多24个字（屏幕标题栏放不下）", it.ApprovedBy, n))
+		}
+		for _, p := range findPersonalData(it.ApprovedBy) {
+			en, zh := personalMsg(p)
+			fail(lineOf("approved_by"), "approved_by", en, zh)
+		}
 	}
 
 	blocks, berrs := parseBody(body)
 	for _, e := range berrs {
-		fail(bodyLine+e.line-1, "", "%s", e.msg)
+		fail(bodyLine+e.line-1, "", e.msg, e.zh)
 	}
 	it.Body = blocks
+	var photos []int // lines of photos, for the review check
 	for _, b := range blocks {
 		if b.Kind == Image {
+			photos = append(photos, bodyLine+b.Level-1)
 			if err := checkImage(fsys, b.Src); err != nil {
-				fail(bodyLine+b.Level-1, "", "%v", err)
+				fail(bodyLine+b.Level-1, "", err.Error(), zhOf(err))
 			}
 		}
 	}
@@ -214,12 +314,17 @@ func loadItem(fsys fs.FS, villageID, name string) (*Item, Errors) {
 		if t != nil {
 			for _, src := range t.Voucher {
 				if src != "" {
+					photos = append(photos, 0)
 					if err := checkImage(fsys, src); err != nil {
-						errs = append(errs, &Error{File: it.TableFile, Msg: err.Error()})
+						errs = append(errs, &Error{File: it.TableFile, Msg: err.Error(), Zh: zhOf(err)})
 					}
 				}
 			}
 		}
+	}
+	if len(photos) > 0 && IsSubsidyCategory(it.Category) && !fm.PhotosReviewed {
+		fail(lineOf("category"), "photos_reviewed", fmt.Sprintf("%d photo(s) in subsidy category %s: photos cannot be scanned for ID, phone or bank numbers; check each one, then add 'photos_reviewed: true'", len(photos), it.Category),
+			fmt.Sprintf("救助/补贴类（%s）事项带有%d张照片，系统无法识别照片里的身份证号、手机号、银行卡号：请逐张核对后在文件头加上 photos_reviewed: true", it.Category, len(photos)))
 	}
 	// Image blocks used Level to carry their line for the messages above.
 	for i := range it.Body {
@@ -270,27 +375,29 @@ func keyLine(head []byte, key string) int {
 func parseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return time.Time{}, errors.New("missing date (write it as 2026-11-01)")
+		return time.Time{}, bi("missing date (write it as 2026-11-01)", "缺少日期，请写成 2026-11-01")
 	}
 	for _, layout := range []string{"2006-01-02", "2006/01/02", "2006年1月2日"} {
 		if t, err := time.ParseInLocation(layout, s, ChinaTime); err == nil {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date like 2026-11-01", s)
+	return time.Time{}, bi(fmt.Sprintf("%q is not a date like 2026-11-01", s), fmt.Sprintf("“%s”不是日期，请写成 2026-11-01", s))
 }
 
 func checkImage(fsys fs.FS, src string) error {
 	if src == "" || path.IsAbs(src) || strings.HasPrefix(path.Clean(src), "..") || strings.Contains(src, "://") {
-		return fmt.Errorf("photo %q: must be a file inside the folder, e.g. photos/r1.jpg", src)
+		return bi(fmt.Sprintf("photo %q: must be a file inside the folder, e.g. photos/r1.jpg", src),
+			fmt.Sprintf("照片“%s”必须是本文件夹里的文件，如 photos/r1.jpg", src))
 	}
 	f, err := fsys.Open(path.Clean(src))
 	if err != nil {
-		return fmt.Errorf("photo %q: %v", src, err)
+		return bi(fmt.Sprintf("photo %q: %v", src, err), fmt.Sprintf("找不到照片“%s”", src))
 	}
 	defer f.Close()
 	if _, _, err := image.DecodeConfig(f); err != nil {
-		return fmt.Errorf("photo %q: not a JPEG or PNG image: %v", src, err)
+		return bi(fmt.Sprintf("photo %q: not a JPEG or PNG image: %v", src, err),
+			fmt.Sprintf("照片“%s”不是 JPEG 或 PNG 图片（手机 HEIC 照片请先转成 JPEG）", src))
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func loadTable(fsys fs.FS, name string) (*Table, Errors) {
 	// where locates a cell for error messages: CSV by file and line, XLSX
 	// by the cell reference Excel shows (收支明细.xlsx!Sheet1!C17).
 	where := func(line, col int) (string, int) { return name, line }
-	fail := func(line int, field, format string, args ...any) Errors {
+	fail := func(line int, field, en, zh string) Errors {
 		col := -1
 		for i, h := range header {
 			if h == field && field != "" {
@@ -34,11 +34,11 @@ func loadTable(fsys fs.FS, name string) (*Table, Errors) {
 			}
 		}
 		file, l := where(line, col)
-		return Errors{{File: file, Line: l, Field: field, Msg: fmt.Sprintf(format, args...)}}
+		return Errors{{File: file, Line: l, Field: field, Msg: en, Zh: zh}}
 	}
 	raw, err := fs.ReadFile(fsys, name)
 	if err != nil {
-		return nil, fail(0, "", "cannot read table: %v", err)
+		return nil, fail(0, "", fmt.Sprintf("cannot read table: %v", err), fmt.Sprintf("找不到表格文件“%s”（文件头 table: 写的文件名）", name))
 	}
 	var recs [][]string
 	var lines []int
@@ -47,7 +47,7 @@ func loadTable(fsys fs.FS, name string) (*Table, Errors) {
 		var xerr error
 		recs, lines, sheet, xerr = readXLSX(raw)
 		if xerr != nil {
-			return nil, fail(0, "", "%v", xerr)
+			return nil, fail(0, "", xerr.Error(), zhOf(xerr))
 		}
 		where = func(line, col int) (string, int) {
 			if col < 0 {
@@ -63,7 +63,7 @@ func loadTable(fsys fs.FS, name string) (*Table, Errors) {
 		}
 	}
 	if len(recs) < 2 {
-		return nil, fail(0, "", "table needs a header row and at least one data row")
+		return nil, fail(0, "", "table needs a header row and at least one data row", "表格至少要有一行表头和一行数据")
 	}
 	header = recs[0]
 	t := &Table{Header: recs[0], TotalRow: -1}
@@ -71,7 +71,7 @@ func loadTable(fsys fs.FS, name string) (*Table, Errors) {
 	var errs Errors
 	for i, h := range t.Header {
 		if h == "" {
-			errs = append(errs, fail(lines[0], "", "column %d has no header", i+1)...)
+			errs = append(errs, fail(lines[0], "", fmt.Sprintf("column %d has no header", i+1), fmt.Sprintf("第%d列没有表头", i+1))...)
 		}
 	}
 	t.Amount = make([]bool, ncol)
@@ -92,20 +92,21 @@ func loadTable(fsys fs.FS, name string) (*Table, Errors) {
 	for n, rec := range recs[1:] {
 		line := lines[n+1]
 		if len(rec) != ncol {
-			errs = append(errs, fail(line, "", "row has %d cells, the header has %d", len(rec), ncol)...)
+			errs = append(errs, fail(line, "", fmt.Sprintf("row has %d cells, the header has %d", len(rec), ncol), fmt.Sprintf("这一行有%d格，表头有%d列，请对齐", len(rec), ncol))...)
 			continue
 		}
 		for c, cell := range rec {
 			if t.Amount[c] && cell != "" {
 				canon, err := canonicalAmount(cell)
 				if err != nil {
-					errs = append(errs, fail(line, t.Header[c], "%q is not an amount in 元 (e.g. 1234.50): %v", cell, err)...)
+					errs = append(errs, fail(line, t.Header[c], fmt.Sprintf("%q is not an amount in 元 (e.g. 1234.50): %v", cell, err), fmt.Sprintf("“%s”不是金额（元），应写成 1234.50：%s", cell, zhOf(err)))...)
 					continue
 				}
 				rec[c] = canon
 			}
 			for _, p := range findPersonalData(cell) {
-				errs = append(errs, fail(line, t.Header[c], "contains a %s: personal data must not be published", p)...)
+				en, zh := personalMsg(p)
+				errs = append(errs, fail(line, t.Header[c], en, zh)...)
 			}
 		}
 		if strings.Contains(rec[0], "合计") || strings.Contains(rec[0], "总计") {
@@ -135,7 +136,7 @@ func loadTable(fsys fs.FS, name string) (*Table, Errors) {
 
 // checkTotals catches the commonest clerk mistake: a 合计 row that does not
 // add up after a line was edited.
-func checkTotals(t *Table, line int, fail func(int, string, string, ...any) Errors) Errors {
+func checkTotals(t *Table, line int, fail func(line int, field, en, zh string) Errors) Errors {
 	var errs Errors
 	for c, isAmount := range t.Amount {
 		if !isAmount || strings.Contains(t.Header[c], "余额") {
@@ -155,19 +156,89 @@ func checkTotals(t *Table, line int, fail func(int, string, string, ...any) Erro
 		}
 		want, _ := cents(got)
 		if want != sum {
-			errs = append(errs, fail(line, t.Header[c], "合计 %s does not equal the sum of the rows %s", FormatAmount(got), FormatAmount(centsString(sum)))...)
+			errs = append(errs, fail(line, t.Header[c], fmt.Sprintf("合计 %s does not equal the sum of the rows %s", FormatAmount(got), FormatAmount(centsString(sum))),
+				fmt.Sprintf("合计 %s 与各行相加 %s 不符", FormatAmount(got), FormatAmount(centsString(sum))))...)
 		}
 	}
 	return errs
 }
 
-// canonicalAmount accepts what clerks type ("¥1,234.5", "1234.50元",
-// "-300") and returns a plain decimal with two places ("1234.50").
-func canonicalAmount(s string) (string, error) {
-	s = strings.NewReplacer("¥", "", "￥", "", "元", "", ",", "", "，", "", " ", "").Replace(s)
-	c, err := cents(s)
+// amountFold maps what a Chinese IME or accounting export puts into an
+// amount to ASCII: full-width digits and punctuation, the minus sign, and
+// the spaces used as thousands separators.
+var amountFold = strings.NewReplacer(
+	"０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9",
+	"．", ".", "，", ",", "－", "-", "−", "-", "（", "(", "）", ")", "＋", "+",
+	"\u00a0", " ", "\u2009", " ", "\u202f", " ", "\u3000", " ",
+	"¥", "", "￥", "",
+)
+
+// canonicalAmount accepts what clerks type — "¥1,234.5", "1234.50元",
+// "-300", "(123.00)" or "（123.00）" for a negative, full-width
+// "１２３４．５０", spaces or commas between thousands, "1.2万" — and returns
+// a plain decimal with two places ("1234.50").
+func canonicalAmount(in string) (string, error) {
+	s := strings.TrimSpace(amountFold.Replace(in))
+	s = strings.TrimSpace(strings.TrimSuffix(s, "元"))
+	neg := false
+	if strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
+		// Accountants' negative: (123.00).
+		neg, s = true, strings.TrimSpace(s[1:len(s)-1])
+	}
+	s = strings.TrimSpace(strings.TrimPrefix(s, "RMB"))
+	s = strings.TrimSuffix(s, "元")
+	wan := strings.HasSuffix(s, "万")
+	s = strings.TrimSpace(strings.TrimSuffix(s, "万"))
+	switch {
+	case strings.HasPrefix(s, "-"):
+		if neg {
+			return "", bi("both brackets and a minus sign", "括号和负号只能用一种表示负数")
+		}
+		neg, s = true, strings.TrimSpace(s[1:])
+	case strings.HasPrefix(s, "+"):
+		s = strings.TrimSpace(s[1:])
+	}
+	whole, frac, hasDot := strings.Cut(s, ".")
+	if strings.ContainsAny(whole, ", ") {
+		// Thousands separators: every group after the first has three
+		// digits, so "12,34" (a typo, or a decimal comma) is not 1234.
+		groups := strings.FieldsFunc(whole, func(r rune) bool { return r == ',' || r == ' ' })
+		if strings.Count(whole, ",")+strings.Count(whole, " ") != len(groups)-1 || len(groups[0]) > 3 || groups[0] == "" {
+			return "", bi("thousands separators in the wrong place", "千位分隔符（逗号或空格）位置不对")
+		}
+		for _, g := range groups[1:] {
+			if len(g) != 3 {
+				return "", bi("thousands separators in the wrong place", "千位分隔符（逗号或空格）位置不对")
+			}
+		}
+		whole = strings.Join(groups, "")
+	}
+	if whole == "" || !allDigits(whole) || (hasDot && !allDigits(frac)) {
+		return "", bi("want digits with at most two decimals", "只能有数字和最多两位小数")
+	}
+	if wan {
+		// 1.2万 = 12000.00: shift four places; more than two decimals of
+		// 元 left over would be a fraction of a 分.
+		for len(frac) < 4 {
+			frac += "0"
+		}
+		whole, frac = strings.TrimLeft(whole+frac[:4], "0"), frac[4:]
+		if whole == "" {
+			whole = "0"
+		}
+		if strings.TrimRight(frac, "0") == "" {
+			frac = ""
+		}
+	}
+	if len(frac) > 2 {
+		return "", bi("want digits with at most two decimals", "金额最多两位小数（分）")
+	}
+	c, err := cents(whole + "." + frac)
 	if err != nil {
 		return "", err
+	}
+	if neg {
+		c = -c
 	}
 	return centsString(c), nil
 }
@@ -177,14 +248,14 @@ func cents(s string) (int64, error) {
 	s = strings.TrimPrefix(s, "-")
 	whole, frac, _ := strings.Cut(s, ".")
 	if whole == "" || !allDigits(whole) || (frac != "" && !allDigits(frac)) || len(frac) > 2 {
-		return 0, errors.New("want digits with at most two decimals")
+		return 0, bi("want digits with at most two decimals", "只能有数字和最多两位小数")
 	}
 	for len(frac) < 2 {
 		frac += "0"
 	}
 	n, err := strconv.ParseInt(whole+frac, 10, 64)
 	if err != nil || n > 1e15 {
-		return 0, errors.New("amount out of range")
+		return 0, bi("amount out of range", "金额过大")
 	}
 	if neg {
 		n = -n
@@ -223,14 +294,14 @@ func FormatAmount(s string) string {
 	return sign + b.String() + "." + frac
 }
 
-func readCSV(raw []byte, fail func(int, string, string, ...any) Errors) ([][]string, []int, Errors) {
+func readCSV(raw []byte, fail func(line int, field, en, zh string) Errors) ([][]string, []int, Errors) {
 	raw = bytes.TrimPrefix(raw, []byte("\ufeff"))
 	if !utf8.Valid(raw) {
 		// Excel on Chinese Windows saves CSV as GBK; take it rather than
 		// make a clerk learn about encodings.
 		dec, derr := simplifiedchinese.GB18030.NewDecoder().Bytes(raw)
 		if derr != nil {
-			return nil, nil, fail(0, "", "table is neither UTF-8 nor GBK text: %v", derr)
+			return nil, nil, fail(0, "", fmt.Sprintf("table is neither UTF-8 nor GBK text: %v", derr), "表格既不是 UTF-8 也不是 GBK 文本：请在 Excel 里“另存为 CSV”")
 		}
 		raw = dec
 	}
@@ -246,9 +317,9 @@ func readCSV(raw []byte, fail func(int, string, string, ...any) Errors) ([][]str
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, nil, fail(pe.Line, "", "%v", pe.Err)
+				return nil, nil, fail(pe.Line, "", pe.Err.Error(), "CSV 格式有误（多半是引号没有配对）")
 			}
-			return nil, nil, fail(0, "", "%v", err)
+			return nil, nil, fail(0, "", err.Error(), "CSV 读取出错")
 		}
 		line, _ := r.FieldPos(0)
 		if trimBlank(rec) {

@@ -2,7 +2,6 @@ package content
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -17,17 +16,17 @@ import (
 func readXLSX(raw []byte) (recs [][]string, rows []int, sheet string, err error) {
 	f, err := excelize.OpenReader(bytes.NewReader(raw))
 	if err != nil {
-		return nil, nil, "", fmt.Errorf("not an Excel .xlsx workbook: %v", err)
+		return nil, nil, "", bi(fmt.Sprintf("not an Excel .xlsx workbook: %v", err), "不是 Excel .xlsx 工作簿（.xls 旧格式请在 Excel 里另存为 .xlsx）")
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, nil, "", errors.New("workbook has no sheets")
+		return nil, nil, "", bi("workbook has no sheets", "工作簿里没有工作表")
 	}
 	sheet = sheets[0]
 	grid, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
 	if err != nil {
-		return nil, nil, sheet, fmt.Errorf("sheet %s: %v", sheet, err)
+		return nil, nil, sheet, bi(fmt.Sprintf("sheet %s: %v", sheet, err), fmt.Sprintf("无法读取工作表“%s”", sheet))
 	}
 	// Dates are numbers with a date format; convert them by their style.
 	for r, row := range grid {
@@ -49,7 +48,7 @@ func readXLSX(raw []byte) (recs [][]string, rows []int, sheet string, err error)
 	}
 	merged, err := f.GetMergeCells(sheet)
 	if err != nil {
-		return nil, nil, sheet, fmt.Errorf("sheet %s: %v", sheet, err)
+		return nil, nil, sheet, bi(fmt.Sprintf("sheet %s: merged cells: %v", sheet, err), fmt.Sprintf("无法读取工作表“%s”的合并单元格", sheet))
 	}
 	for _, m := range merged {
 		c0, r0, e1 := excelize.CellNameToCoordinates(m.GetStartAxis())
