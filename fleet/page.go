@@ -297,10 +297,11 @@ const css = `
 body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans-serif;margin:0;background:#f4f5f7;color:#1f2328;font-size:16px;line-height:1.5}
 header{background:#234;color:#fff;padding:14px 24px}
 header h1{margin:0;font-size:22px;font-weight:600}
-main{padding:16px 24px;max-width:1280px}
+main{padding:16px 24px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:12px;align-items:start}
 .count{font-size:18px;margin:0 0 16px}
 .count b{font-weight:600}
-.v{background:#fff;border:1px solid #d8dce0;border-left:6px solid #2a8a4a;border-radius:6px;margin:0 0 12px;padding:12px 16px}
+.v{background:#fff;border:1px solid #d8dce0;border-left:6px solid #2a8a4a;border-radius:6px;margin:0;padding:12px 16px}
 .v.offline{border-left-color:#c62828;background:#fdecec}
 .v.error{border-left-color:#e07b00}
 .v.stale{border-left-color:#b59a00}
@@ -327,14 +328,14 @@ var fleetTmpl = template.Must(template.New("fleet").Funcs(funcs).Parse(`<!doctyp
 <meta http-equiv="refresh" content="60"><style>` + css + `</style></head>
 <body><header><h1>村务公开屏 运行总览</h1></header><main>
 <p class="count" id="count">共 {{.Total}} 块屏：正常 <b>{{.OK}}</b>，过期 <b>{{.Stale}}</b>，离线 <b>{{.Offline}}</b>，故障 <b>{{.Errored}}</b>　<span class="meta">更新于 {{when .Now}}</span></p>
-{{range .Villages}}<section class="v {{.State}}" data-village="{{.Village}}" data-state="{{.State}}">
+<div class="grid">{{range .Villages}}<section class="v {{.State}}" data-village="{{.Village}}" data-state="{{.State}}">
 <h2><a href="/village/{{.Village}}">{{.Village}}</a><span class="badge {{.State}}">{{state .State}}</span></h2>
 {{with .Why}}<div class="why">{{.}}</div>{{end}}
 {{$v := .}}{{with .Heartbeat}}<div class="meta">内容版本 {{.Version}} · 上次同步 {{when .LastSync}}{{if .SyncOK}}（成功）{{else}}（失败）{{end}} · 最后心跳 {{when $v.Received}}</div>
 <table>{{range .Displays}}<tr><th>{{.Name}}</th><td>正在显示 {{idle .Item}}</td><td>下一项 {{idle .Next}}</td>{{if ge .Brightness 0}}<td>亮度 {{.Brightness}}{{if .PowerLimited}}（限流）{{end}}</td>{{end}}{{if .Errors}}<td class="bad">错误 {{.Errors}}</td>{{end}}</tr>{{end}}</table>{{end}}
 {{with .Shots}}<div class="shots">{{range .}}<figure><img src="{{.URL}}" alt="{{.Display}} 截图" width="{{.Width}}" height="{{.Height}}"><figcaption>{{.Display}} · {{when .Sent}}</figcaption></figure>{{end}}</div>{{end}}
 </section>
-{{else}}<p>还没有登记任何设备。</p>{{end}}
+{{else}}<p>还没有登记任何设备。</p>{{end}}</div>
 </main></body></html>`))
 
 var villageTmpl = template.Must(template.New("village").Funcs(funcs).Parse(`<!doctype html>
