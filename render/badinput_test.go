@@ -165,7 +165,7 @@ func TestBadInput(t *testing.T) {
 				t.Fatalf("%s %s after bad input: %v %v, %d vs %d pages", pc.size, it.ID, err1, err2, len(a), len(b))
 			}
 			for i := range a {
-				if !bytes.Equal(a[i].Image.Pix, b[i].Image.Pix) {
+				if !bytes.Equal(pageImage(a[i]).Pix, pageImage(b[i]).Pix) {
 					t.Errorf("%s %s page %d differs after bad input", pc.size, it.ID, i+1)
 				}
 			}

@@ -95,6 +95,29 @@ func (r *Renderer) layoutBand(title string, segs []string, code *qr.Code, urgent
 	return b
 }
 
+// bandRunes counts what drawBand shows for reading time, without drawing.
+func (r *Renderer) bandRunes(b *band, pageNo string) int {
+	n := 0
+	if b.urgent {
+		n += runeCount(badgeText)
+	}
+	for _, l := range b.title {
+		n += runeCount(l)
+	}
+	for i, line := range b.small {
+		for _, seg := range line {
+			n += runeCount(seg)
+		}
+		if i == len(b.small)-1 && pageNo != "" {
+			n += runeCount(pageNo)
+		}
+	}
+	if b.code != nil {
+		n += len([]rune(qrLabel))
+	}
+	return n
+}
+
 // drawBand paints the full-bleed band; its text and code stay inside the
 // title-safe area. It returns the runes a viewer reads there.
 func (r *Renderer) drawBand(img *image.RGBA, b *band, c color.RGBA, pageNo string) int {

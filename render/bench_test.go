@@ -52,7 +52,13 @@ var benchProfiles = []pageCase{
 // BenchmarkVillage100 renders every page of the 100-item village per
 // profile with a fresh Renderer (photos decoded each time). HeapInuse-MB
 // and Sys-MB are read after the render with all its pages still held, as
-// player.Playlist holds them.
+// player.Playlist holds them, and (TV) after playing the first pages, so
+// the Renderer's screen cache is full. Sys-MB only grows within one
+// process: read it for the first profile run alone (-bench 'Village100/tv-1280').
+//
+// TV pages keep layout, not pixels. Measured 2026-11 (HeapInuse-MB, before
+// → after lazy TV pages): 720x576 680 → 24, 1280x720 1070 → 31,
+// 1920x1080 2390 → 30 (+ the screen cache, see the figures in the report).
 func BenchmarkVillage100(b *testing.B) {
 	v := village100(b)
 	for _, pc := range benchProfiles {
@@ -75,6 +81,12 @@ func BenchmarkVillage100(b *testing.B) {
 						b.Fatal(err)
 					}
 					pages = append(pages, ps...)
+				}
+			}
+			if p.Kind == TV {
+				dst := image.NewRGBA(image.Rect(0, 0, p.Width, p.Height))
+				for _, pg := range pages[:4] {
+					pg.Frame(dst, 0)
 				}
 			}
 			runtime.GC()
@@ -121,7 +133,7 @@ func encodePages(ps []*Page, n int) error {
 		if i == n {
 			break
 		}
-		if err := png.Encode(io.Discard, p.Image); err != nil {
+		if err := png.Encode(io.Discard, pageImage(p)); err != nil {
 			return err
 		}
 	}

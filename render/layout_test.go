@@ -29,7 +29,7 @@ func TestTVTableDensity(t *testing.T) {
 	// Count one-line rows on page 2: from the bottom of the header rule
 	// to the last ink in the date column, in rows of rowH.
 	rowH := r.cell.lineH + 2*r.px(3)
-	img, th := pages[1].Image, r.th
+	img, th := pageImage(pages[1]), r.th
 	x0 := r.safe.Min.X + 2
 	y := 0
 	for y < img.Rect.Dy() && img.RGBAAt(x0, y) != th.rule {
@@ -103,7 +103,7 @@ func TestUrgentBands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := ps[0].Image.RGBAAt(0, 0); c != tv.th.urgent {
+	if c := pageImage(ps[0]).RGBAAt(0, 0); c != tv.th.urgent {
 		t.Errorf("TV urgent band %v, want %v", c, tv.th.urgent)
 	}
 	for _, kind := range []string{"led-rgb", "led-mono"} {
@@ -112,12 +112,12 @@ func TestUrgentBands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c := lp[0].Image.RGBAAt(127, 0); c != r.th.urgent {
+		if c := pageImage(lp[0]).RGBAAt(127, 0); c != r.th.urgent {
 			t.Errorf("%s urgent header %v, want %v", kind, c, r.th.urgent)
 		}
 	}
 	ordinary, _ := tv.Item(v, v.Items[0])
-	if c := ordinary[0].Image.RGBAAt(0, 0); c == tv.th.urgent {
+	if c := pageImage(ordinary[0]).RGBAAt(0, 0); c == tv.th.urgent {
 		t.Error("ordinary item has the urgent band colour")
 	}
 }

@@ -13,8 +13,20 @@ type Page struct {
 	Item string // content item ID ("" for idle)
 	// Image is, on LED, board width x content height (scrolled up); on a
 	// single-line LED board, one cycle of the marquee x board height
-	// (scrolled left); on TV, one screen.
+	// (scrolled left). It is nil on TV: a TV page keeps only its layout
+	// and is drawn on demand into its Renderer's small cache of screens
+	// (see Frame and Prepare), so a village of hundreds of pages does not
+	// hold hundreds of full screens. Use Frame to get a TV page's pixels.
 	Image *image.RGBA
+
+	// TV pages: paint draws the whole screen (without clock and crawl)
+	// into dst; r owns the screen cache; next is the item's following
+	// page, after the page Frame last showed after this one (the
+	// playlist's order, learnt while playing), both prepared ahead.
+	paint func(dst *image.RGBA)
+	r     *Renderer
+	next  *Page
+	after *Page
 
 	view             int // viewport height: the board's height
 	pauseTop, scroll time.Duration
@@ -47,6 +59,9 @@ func (p *Page) SetClock(now func() time.Time) { p.now = now }
 
 // scrollPx is how far the page scrolls.
 func (p *Page) scrollPx() int {
+	if p.Image == nil {
+		return 0 // TV: one screen
+	}
 	if d := p.Image.Rect.Dy() - p.view; d > 0 {
 		return d
 	}
@@ -77,6 +92,11 @@ func (p *Page) Frame(dst *image.RGBA, t time.Duration) {
 	}
 	b := dst.Rect
 	src := p.Image
+	slot := -1
+	if p.paint != nil {
+		slot, src = p.r.screens.acquire(p)
+		defer p.r.screens.release(slot)
+	}
 	w := min(b.Dx(), src.Rect.Dx())
 	off := p.offset(t)
 	for r := 0; r < b.Dy(); r++ {

@@ -19,9 +19,21 @@ type photoKey struct {
 	w, h         int
 }
 
-// maxPhotoCache bounds the fitted-photo cache; decoding a 12 MP JPEG costs
-// ~0.3 s on x86 and several times that on a Pi, so re-layouts must not.
-const maxPhotoCache = 64
+// maxPhotoCache bounds the fitted-photo cache (entries and bytes);
+// decoding a 12 MP JPEG costs ~0.3 s on x86 and several times that on a
+// Pi, so re-layouts and redrawing a TV photo page should not, but TV pages
+// no longer hold their pixels and the cache must not hold them instead:
+// 16 MB is ~18 fitted photos at 720p, ~6 at 1080p. Least recently used
+// photos go first.
+const (
+	maxPhotoCache      = 64
+	maxPhotoCacheBytes = 16 << 20
+)
+
+type cachedPhoto struct {
+	img  *image.RGBA
+	used uint64
+}
 
 // loadPhoto decodes src from the village folder with its EXIF orientation
 // applied and fits it in w x h: nearest-neighbour by a whole factor when
@@ -29,8 +41,10 @@ const maxPhotoCache = 64
 // means fit the width only (an LED strip pans tall receipts).
 func (r *Renderer) loadPhoto(v *content.Village, src string, w, h int) (*image.RGBA, error) {
 	key := photoKey{v.ID, src, w, h}
-	if img, ok := r.photos[key]; ok {
-		return img, nil
+	r.photoClock++
+	if c, ok := r.photos[key]; ok {
+		c.used = r.photoClock
+		return c.img, nil
 	}
 	if v.FS == nil {
 		return nil, fmt.Errorf("照片 %q：村 %q 没有文件夹", src, v.ID)
@@ -68,11 +82,31 @@ func (r *Renderer) loadPhoto(v *content.Village, src string, w, h int) (*image.R
 	if r.p.Kind == LEDMono {
 		dither(rgba, r.th.text, r.th.bg)
 	}
-	if len(r.photos) >= maxPhotoCache {
-		clear(r.photos)
-	}
-	r.photos[key] = rgba
+	r.cachePhoto(key, rgba)
 	return rgba, nil
+}
+
+// cachePhoto adds img, evicting least recently used photos over the
+// bounds. A photo larger than the whole budget is not kept.
+func (r *Renderer) cachePhoto(key photoKey, img *image.RGBA) {
+	size := len(img.Pix)
+	if size > maxPhotoCacheBytes {
+		return
+	}
+	for len(r.photos) > 0 && (len(r.photos) >= maxPhotoCache || r.photoBytes+size > maxPhotoCacheBytes) {
+		var old photoKey
+		var oldest uint64
+		first := true
+		for k, c := range r.photos {
+			if first || c.used < oldest {
+				old, oldest, first = k, c.used, false
+			}
+		}
+		r.photoBytes -= len(r.photos[old].img.Pix)
+		delete(r.photos, old)
+	}
+	r.photos[key] = &cachedPhoto{img: img, used: r.photoClock}
+	r.photoBytes += size
 }
 
 // readPhoto reads src and checks it before any decoding: file size,
@@ -183,8 +217,26 @@ func (r *Renderer) photoBlock(v *content.Village, b content.Block, x, w int, box
 	for _, l := range caption {
 		blk.text += runeCount(l)
 	}
+	// An LED strip is drawn once, now. A TV page is drawn each time it
+	// comes on screen: it keeps the photo's name, not its pixels, and
+	// takes it from the photo cache or decodes it again.
+	keep := img
+	if !r.led() {
+		keep = nil
+	}
+	fitH := max(ph, 0)
 	blk.draw = func(dst *image.RGBA, y int) {
-		draw.Draw(dst, image.Rect(ix, y, ix+iw, y+ih), img, image.Point{}, draw.Src)
+		pic := keep
+		if pic == nil {
+			var err error
+			if pic, err = r.loadPhoto(v, b.Src, w, fitH); err != nil || !pic.Rect.Size().Eq(image.Pt(iw, ih)) {
+				for i, l := range capF.wrap("（照片无法显示："+b.Src+"）", w) {
+					capF.draw(dst, x, y+i*capF.lineH, l, th.text)
+				}
+				return
+			}
+		}
+		draw.Draw(dst, image.Rect(ix, y, ix+iw, y+ih), pic, image.Point{}, draw.Src)
 		for i, l := range caption {
 			capF.draw(dst, x+(w-capF.width(l))/2, y+ih+gap+i*capF.lineH, l, th.text)
 		}

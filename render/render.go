@@ -29,7 +29,11 @@ type Renderer struct {
 	safe                                                                  image.Rectangle
 	clock                                                                 *clockFont
 
-	photos map[photoKey]*image.RGBA
+	photos     map[photoKey]*cachedPhoto
+	photoBytes int
+	photoClock uint64
+	// screens holds the few TV screens Frame draws pages into.
+	screens screenCache
 	// probs collects what could not be shown while one item is laid out
 	// (photos): Item reports them as a Partial *ItemError.
 	probs []string
@@ -40,7 +44,8 @@ func New(p Profile) (*Renderer, error) {
 	if p.Width <= 0 || p.Height <= 0 {
 		return nil, fmt.Errorf("render profile %q: bad size %dx%d", p.Name, p.Width, p.Height)
 	}
-	r := &Renderer{p: p, photos: make(map[photoKey]*image.RGBA)}
+	r := &Renderer{p: p, photos: make(map[photoKey]*cachedPhoto)}
+	r.screens.cond.L = &r.screens.mu
 	switch p.Kind {
 	case LEDMono, LEDRGB:
 		r.th = &ledRGBTheme
@@ -338,18 +343,24 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 	}
 	var pages []*Page
 	for n, g := range groups {
-		img := image.NewRGBA(image.Rect(0, 0, r.p.Width, r.p.Height))
-		fillRect(img, img.Rect, th.bg)
 		pageNo := ""
 		if len(groups) > 1 {
 			pageNo = fmt.Sprintf("第 %d / %d 页", n+1, len(groups))
 		}
-		runes := r.drawBand(img, bd, cat, pageNo)
-		p := &Page{Item: it.ID, Image: img, view: r.p.Height, clock: r.clock, clockAt: bd.clockAt}
+		runes := r.bandRunes(bd, pageNo)
+		p := &Page{Item: it.ID, view: r.p.Height, clock: r.clock, clockAt: bd.clockAt, r: r}
+		p.paint = func(img *image.RGBA) {
+			fillRect(img, img.Rect, th.bg)
+			r.drawBand(img, bd, cat, pageNo)
+			y := flowTop
+			for _, b := range g {
+				b.draw(img, y)
+				y += b.h
+			}
+		}
 		y := flowTop
 		photo := false
 		for _, b := range g {
-			b.draw(img, y)
 			runes += b.text
 			if !b.photo.Empty() {
 				photo = true
@@ -360,6 +371,9 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 		p.pauseTop = max(8*time.Second, readingTime(runes)+2*time.Second)
 		if photo {
 			p.pauseTop = max(p.pauseTop, 12*time.Second)
+		}
+		if n > 0 {
+			pages[n-1].next = p
 		}
 		pages = append(pages, p)
 	}
@@ -476,18 +490,20 @@ func (r *Renderer) Idle(v *content.Village, now time.Time) *Page {
 		return p
 	}
 	s := r.safe
-	img := image.NewRGBA(image.Rect(0, 0, r.p.Width, r.p.Height))
-	fillRect(img, img.Rect, th.bg)
 	bd := r.layoutBand(name, []string{date}, nil, false, false)
-	r.drawBand(img, bd, th.other, "")
-	center := func(f *face, y int, t string, c color.RGBA) {
-		t = fitLine(f, t, s.Dx())
-		f.draw(img, (r.p.Width-f.width(t))/2, y, t, c)
+	p := &Page{view: r.p.Height, pauseTop: 10 * time.Second, clock: r.clock, clockAt: bd.clockAt, r: r}
+	p.paint = func(img *image.RGBA) {
+		fillRect(img, img.Rect, th.bg)
+		r.drawBand(img, bd, th.other, "")
+		center := func(f *face, y int, t string, c color.RGBA) {
+			t = fitLine(f, t, s.Dx())
+			f.draw(img, (r.p.Width-f.width(t))/2, y, t, c)
+		}
+		mid := bd.h + (r.tickTop()-bd.h)/2
+		center(r.title, mid-r.title.lineH-r.px(10), name, th.title)
+		center(r.title, mid+r.px(10), none, th.dim)
 	}
-	mid := bd.h + (r.tickTop()-bd.h)/2
-	center(r.title, mid-r.title.lineH-r.px(10), name, th.title)
-	center(r.title, mid+r.px(10), none, th.dim)
-	return &Page{Image: img, view: r.p.Height, pauseTop: 10 * time.Second, clock: r.clock, clockAt: bd.clockAt}
+	return p
 }
 
 var weekday = [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}

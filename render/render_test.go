@@ -112,10 +112,10 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, p := range pages {
-				golden(t, fmt.Sprintf("%s-%s-%s-%d", pc.profile, pc.size, it.ID, i+1), p.Image)
+				golden(t, fmt.Sprintf("%s-%s-%s-%d", pc.profile, pc.size, it.ID, i+1), pageImage(p))
 			}
 		}
-		golden(t, fmt.Sprintf("%s-%s-idle", pc.profile, pc.size), r.Idle(v, day(2026, 11, 22).Add(9*time.Hour)).Image)
+		golden(t, fmt.Sprintf("%s-%s-idle", pc.profile, pc.size), pageImage(r.Idle(v, day(2026, 11, 22).Add(9*time.Hour))))
 	}
 }
 
@@ -187,7 +187,7 @@ func TestTVTitleSafe(t *testing.T) {
 	for _, size := range []string{"1280x720", "720x576", "1920x1080"} {
 		r := mustRenderer(t, "tv", size)
 		for _, p := range allPages(t, "tv", size) {
-			img := p.Image
+			img := pageImage(p)
 			if !img.Rect.Eq(image.Rect(0, 0, r.p.Width, r.p.Height)) {
 				t.Errorf("%s %q: page %v, want one screen", size, p.Item, img.Rect)
 			}
@@ -214,7 +214,7 @@ func TestTVTitleSafe(t *testing.T) {
 func TestTVNoThinLines(t *testing.T) {
 	for _, size := range []string{"1280x720", "720x576"} {
 		for _, p := range allPages(t, "tv", size) {
-			img := p.Image
+			img := pageImage(p)
 			for y := 1; y < img.Rect.Dy()-1; y++ {
 				run := 0
 				for x := 0; x < img.Rect.Dx(); x++ {

@@ -47,9 +47,10 @@ func TestTickerFrame(t *testing.T) {
 		t.Errorf("ticker text rows %d..%d outside title-safe %v", tk.textY, tk.textY+tk.strip.Rect.Dy(), r.safe)
 	}
 	// The page's own content ends above the band: nothing is covered.
-	for y := tk.top; y < p.Image.Rect.Dy(); y++ {
-		for x := 0; x < p.Image.Rect.Dx(); x++ {
-			if p.Image.RGBAAt(x, y) != r.th.bg {
+	pimg := pageImage(p)
+	for y := tk.top; y < pimg.Rect.Dy(); y++ {
+		for x := 0; x < pimg.Rect.Dx(); x++ {
+			if pimg.RGBAAt(x, y) != r.th.bg {
 				t.Fatalf("page content at (%d,%d) under the ticker band (top %d)", x, y, tk.top)
 			}
 		}
