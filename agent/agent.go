@@ -283,6 +283,15 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 		}
 	}
 	var wg sync.WaitGroup
+	if a.cfg.Fleet != "" {
+		key, err := proof.LoadKey(filepath.Join(a.cfg.State, "device.key"))
+		if err != nil {
+			return fmt.Errorf("fleet: device key: %w", err)
+		}
+		rep := &reporter{a: a, pl: pl, key: key, client: &http.Client{Timeout: 30 * time.Second}}
+		wg.Add(1)
+		go func() { defer wg.Done(); rep.run(ctx) }()
+	}
 	for _, m := range dims {
 		wg.Add(1)
 		go func() { defer wg.Done(); m.run(ctx, playNow) }()

@@ -36,6 +36,9 @@ type Config struct {
 	// message for this village triggers a sync at once: urgent notices
 	// appear within seconds without every board polling fast.
 	Doorbell string `toml:"doorbell"`
+	// Fleet is the county's fleet server (sunpub serve): heartbeats,
+	// screenshots and the proof-of-display log go there. Optional.
+	Fleet string `toml:"fleet"`
 	// Latitude and Longitude of the village square: LED boards dim after
 	// sunset by the sun's position computed locally (no network needed).
 	Latitude  float64         `toml:"latitude"`

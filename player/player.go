@@ -63,6 +63,7 @@ type Player struct {
 
 	mu      sync.Mutex
 	showing map[string]Showing
+	frames  map[string]*frame
 
 	// OnShown, if set before Run, is called from each display's loop when
 	// an item leaves the screen. It must not block for long.
@@ -76,7 +77,11 @@ func New(src Source, now func() time.Time, outs ...Output) *Player {
 	if now == nil {
 		now = time.Now
 	}
-	return &Player{src: src, now: now, outs: outs, showing: map[string]Showing{}}
+	p := &Player{src: src, now: now, outs: outs, showing: map[string]Showing{}, frames: map[string]*frame{}}
+	for _, o := range outs {
+		p.frames[o.Name] = &frame{img: image.NewRGBA(o.Dev.Bounds())}
+	}
+	return p
 }
 
 // Showing reports what each display shows, in output order.
@@ -118,7 +123,7 @@ func (p *Player) play(ctx context.Context, o Output) {
 	}
 	tick := time.NewTicker(time.Second / time.Duration(fps))
 	defer tick.Stop()
-	buf := image.NewRGBA(o.Dev.Bounds())
+	fr := p.frames[o.Name]
 	var (
 		pages    []*render.Page
 		idx      int
@@ -193,7 +198,7 @@ func (p *Player) play(ctx context.Context, o Output) {
 		}
 		p.setShowing(Showing{Display: o.Name, Item: page.Item, Page: idx + 1, Pages: len(pages),
 			Next: next, Since: start, Version: version, Errors: drawErrs})
-		if !p.show(ctx, o, tick, buf, page, start, version, &drawErrs) {
+		if !p.show(ctx, o, tick, fr, page, start, version, &drawErrs) {
 			// New content with an urgent item: start the playlist over.
 			pages, replay = nil, nil
 			continue
@@ -207,7 +212,8 @@ func (p *Player) play(ctx context.Context, o Output) {
 
 // show plays one page to its end. It returns false when new content
 // arrived that must pre-empt the loop (an urgent notice).
-func (p *Player) show(ctx context.Context, o Output, tick *time.Ticker, buf *image.RGBA, page *render.Page, start time.Time, version int64, drawErrs *int) bool {
+func (p *Player) show(ctx context.Context, o Output, tick *time.Ticker, fr *frame, page *render.Page, start time.Time, version int64, drawErrs *int) bool {
+	buf := fr.img
 	dwell := p.Schedule.dwell()
 	hold := time.Duration(float64(page.Duration()) * dwell)
 	for {
@@ -215,7 +221,9 @@ func (p *Player) show(ctx context.Context, o Output, tick *time.Ticker, buf *ima
 		if t >= hold {
 			return true
 		}
+		fr.mu.Lock()
 		page.Frame(buf, time.Duration(float64(t)/dwell))
+		fr.mu.Unlock()
 		if err := o.Dev.Draw(buf.Bounds(), buf, buf.Bounds().Min); err != nil {
 			*drawErrs++
 			if *drawErrs%100 == 1 {
@@ -264,4 +272,25 @@ func (p *Player) setShowing(s Showing) {
 	p.mu.Lock()
 	p.showing[s.Display] = s
 	p.mu.Unlock()
+}
+
+// frame is a display's frame buffer; the lock lets Snapshot read it
+// between frames.
+type frame struct {
+	mu  sync.Mutex
+	img *image.RGBA
+}
+
+// Snapshot returns a copy of the frame the display shows now, for the
+// county's fleet view; nil for an unknown display.
+func (p *Player) Snapshot(display string) *image.RGBA {
+	fr := p.frames[display]
+	if fr == nil {
+		return nil
+	}
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
+	c := image.NewRGBA(fr.img.Rect)
+	copy(c.Pix, fr.img.Pix)
+	return c
 }
