@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,6 +113,12 @@ type block struct {
 	own    bool            // TV: alone on its page (photos)
 	spacer bool            // dropped at a TV page top
 	head   *block          // table header repeated on TV pages / pinned on LED
+	// TV pagination (see paginate.go): para numbers the paragraph a text
+	// line belongs to (0: none), line is its index among the paragraph's
+	// lines; keepNext keeps the block on the page of the block after it
+	// (headings); sig marks 落款 lines.
+	para, line, lines int
+	keepNext, sig     bool
 }
 
 func spacer(h int) *block { return &block{h: h, spacer: true, draw: func(*image.RGBA, int) {}} }
@@ -126,6 +133,26 @@ func textBlocks(f *face, s string, x, w int, c color.RGBA) []*block {
 		}})
 	}
 	return out
+}
+
+// rightBlocks is textBlocks set flush right in x..x+w (the 落款).
+func rightBlocks(f *face, s string, x, w int, c color.RGBA) []*block {
+	var out []*block
+	for _, line := range f.wrap(s, w) {
+		lx := x + w - f.width(line)
+		out = append(out, &block{h: f.lineH, text: runeCount(line), sig: true, draw: func(dst *image.RGBA, y int) {
+			f.draw(dst, lx, y, line, c)
+		}})
+	}
+	return out
+}
+
+// paragraph numbers a paragraph's lines for widow and orphan control.
+func paragraph(bs []*block, id int) []*block {
+	for i, b := range bs {
+		b.para, b.line, b.lines = id, i, len(bs)
+	}
+	return bs
 }
 
 // Item lays out one item for this profile. Bad input gives an *ItemError
@@ -285,11 +312,15 @@ func (r *Renderer) bodyBlocks(v *content.Village, it *content.Item, x, w int, ph
 		bodyF, headF, gap = r.body, r.heading, r.body.lineH/2
 	}
 	var bs []*block
-	for _, b := range it.Body {
+	sig := signature(it.Body)
+	for i, b := range it.Body {
 		switch b.Kind {
 		case content.Heading:
 			bs = append(bs, spacer(gap))
-			bs = append(bs, textBlocks(headF, b.Text, x, w, th.heading)...)
+			for _, l := range textBlocks(headF, b.Text, x, w, th.heading) {
+				l.keepNext = true
+				bs = append(bs, l)
+			}
 		case content.ListItem:
 			bs = append(bs, spacer(gap/2))
 			bullet := bodyF.width("•") + bodyF.width(" ")
@@ -301,12 +332,23 @@ func (r *Renderer) bodyBlocks(v *content.Village, it *content.Item, x, w int, ph
 					first(dst, y)
 				}
 			}
-			bs = append(bs, lines...)
+			bs = append(bs, paragraph(lines, i+1)...)
 		case content.Image:
 			bs = append(bs, r.photoBlock(v, b, x, w, photoBox))
 		default:
 			bs = append(bs, spacer(gap))
-			bs = append(bs, textBlocks(bodyF, b.Text, x, w, th.text)...)
+			text, right := b.Text, ""
+			if k := sig[i]; k > 0 {
+				ls := strings.Split(strings.TrimSpace(b.Text), "\n")
+				text = strings.Join(ls[:len(ls)-k], "\n")
+				right = strings.Join(ls[len(ls)-k:], "\n")
+			}
+			if text != "" || right == "" {
+				bs = append(bs, paragraph(textBlocks(bodyF, text, x, w, th.text), i+1)...)
+			}
+			if right != "" {
+				bs = append(bs, rightBlocks(bodyF, right, x, w, th.text)...)
+			}
 		}
 	}
 	return bs
@@ -378,54 +420,6 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 		pages = append(pages, p)
 	}
 	return pages, nil
-}
-
-// paginate fills pages of height h, repeating table headers at page tops,
-// never leaving a header alone at a page bottom, and dropping spacers at
-// page tops.
-func paginate(flow []*block, h int) [][]*block {
-	var pages [][]*block
-	var cur []*block
-	y := 0
-	flush := func() {
-		if len(cur) > 0 {
-			pages = append(pages, cur)
-		}
-		cur, y = nil, 0
-	}
-	for _, b := range flow {
-		if b.own {
-			flush()
-			pages = append(pages, []*block{b})
-			continue
-		}
-		if b.spacer && len(cur) == 0 {
-			continue
-		}
-		if y+b.h > h && len(cur) > 0 {
-			var carry *block
-			if last := cur[len(cur)-1]; last.head == last {
-				carry, cur = last, cur[:len(cur)-1]
-			}
-			flush()
-			if carry == nil && b.head != nil && b.head != b {
-				carry = b.head
-			}
-			if carry != nil {
-				cur, y = append(cur, carry), carry.h
-			}
-			if b.spacer {
-				continue
-			}
-		}
-		cur = append(cur, b)
-		y += b.h
-	}
-	flush()
-	if len(pages) == 0 {
-		pages = [][]*block{nil}
-	}
-	return pages
 }
 
 // fitLine cuts s to one line of width w, marking the cut with an ellipsis.
