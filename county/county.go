@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
+	"testing/fstest"
 
 	"github.com/sunboard/sunboard/content"
 	"github.com/sunboard/sunboard/feed/publish"
@@ -25,13 +28,19 @@ var CheckProfiles = []render.Profile{
 
 // Check loads dir and lays every item out for CheckProfiles.
 func Check(dir string) (*content.Village, error) {
-	v, err := content.Load(os.DirFS(dir))
+	return checkFS(dir, os.DirFS(dir))
+}
+
+// checkFS is Check of a folder already in memory (the masked files sunpub
+// publishes); dir names it in messages.
+func checkFS(dir string, fsys fs.FS) (*content.Village, error) {
+	v, err := content.Load(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("%s:\n%w", dir, err)
 	}
 	var errs []string
 	for _, it := range v.Items {
-		text := it.Title
+		text := it.Title + it.ApprovedBy
 		for _, b := range it.Body {
 			text += b.Text
 		}
@@ -41,7 +50,7 @@ func Check(dir string) (*content.Village, error) {
 			}
 		}
 		if m := fonts.Missing(text); len(m) > 0 {
-			errs = append(errs, fmt.Sprintf("%s/%s.md: no font has %q: boards would show a box; use a common character or report it to the county", dir, it.ID, string(m)))
+			errs = append(errs, fmt.Sprintf("%s/%s.md: no font has %q: boards would show a box; use a common character or report it to the county / 字库里没有“%s”，屏幕会显示方框：请换用常用字或报县里", dir, it.ID, string(m), string(m)))
 		}
 	}
 	for _, p := range CheckProfiles {
@@ -51,7 +60,7 @@ func Check(dir string) (*content.Village, error) {
 		}
 		for _, it := range v.Items {
 			if _, err := r.Item(v, it); err != nil {
-				errs = append(errs, fmt.Sprintf("%s/%s.md: %s: %v", dir, it.ID, p.Name, err))
+				errs = append(errs, fmt.Sprintf("%s/%s.md: %s: %v / 排版失败", dir, it.ID, p.Name, err))
 			}
 		}
 	}
@@ -61,39 +70,77 @@ func Check(dir string) (*content.Village, error) {
 	return v, nil
 }
 
+// PolicyFile is the county's privacy policy, kept in the repository
+// directory; Publish reads it when PublishOpts.Policy is nil.
+const PolicyFile = "policy.toml"
+
+// PublishOpts tunes Publish.
+type PublishOpts struct {
+	// Policy says per category whether personal numbers are masked or the
+	// publish refused. nil: REPO/policy.toml if it exists, else refuse
+	// everywhere.
+	Policy *content.Policy
+}
+
 // Publish checks every folder, then signs them all; one bad folder
-// publishes nothing, so a batch is all or none.
+// publishes nothing, so a batch is all or none. The privacy policy is
+// REPO/policy.toml when present.
 func Publish(repoDir string, dirs []string, out io.Writer) error {
+	return PublishWith(repoDir, dirs, out, PublishOpts{})
+}
+
+// PublishWith is Publish with options. Personal numbers in categories the
+// policy masks are masked in what is signed (see content.Redact); the
+// masked files are then loaded and checked like any folder, so nothing
+// unmasked is signed whatever the policy says.
+func PublishWith(repoDir string, dirs []string, out io.Writer, opts PublishOpts) error {
 	repo, err := publish.Open(repoDir)
 	if err != nil {
 		return err
 	}
+	policy := opts.Policy
+	if policy == nil {
+		pp := filepath.Join(repoDir, PolicyFile)
+		if _, err := os.Stat(pp); err == nil {
+			if policy, err = content.LoadPolicy(pp); err != nil {
+				return err
+			}
+		}
+	}
 	type village struct {
 		v     *content.Village
 		files map[string][]byte
+		reds  []content.Redaction
 	}
 	var vs []village
 	var errs []string
 	for _, dir := range dirs {
-		v, err := Check(dir)
+		files, reds, err := content.Redact(os.DirFS(dir), policy)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", dir, err)
+		}
+		mfs := fstest.MapFS{}
+		for p, b := range files {
+			mfs[p] = &fstest.MapFile{Data: b, Mode: 0o644}
+		}
+		v, err := checkFS(dir, mfs)
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue
 		}
-		files, err := content.ReadAll(os.DirFS(dir))
-		if err != nil {
-			return fmt.Errorf("read %s: %w", dir, err)
-		}
-		vs = append(vs, village{v, files})
+		vs = append(vs, village{v, files, reds})
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("nothing published:\n%s", strings.Join(errs, "\n"))
+		return fmt.Errorf("nothing published / 未发布任何内容:\n%s", strings.Join(errs, "\n"))
 	}
 	for _, x := range vs {
 		if err := repo.PublishVillage(x.v.ID, x.files); err != nil {
 			return fmt.Errorf("publish %s: %w", x.v.ID, err)
 		}
 		fmt.Fprintf(out, "published %s %s: %d items\n", x.v.ID, x.v.Name, len(x.v.Items))
+		for _, r := range x.reds {
+			fmt.Fprintf(out, "  masked %s in %s: %s\n", r.Kind, r.File, r.Masked)
+		}
 	}
 	return nil
 }
