@@ -40,6 +40,14 @@ type countWriter struct {
 }
 
 func (c *countWriter) WriteHeader(s int) { c.status = s; c.ResponseWriter.WriteHeader(s) }
+
+// Flush lets fault handlers push a partial body out before cutting it.
+func (c *countWriter) Flush() {
+	if fl, ok := c.ResponseWriter.(http.Flusher); ok {
+		fl.Flush()
+	}
+}
+
 func (c *countWriter) Write(b []byte) (int, error) {
 	if c.status == 0 {
 		c.status = 200
