@@ -190,7 +190,11 @@ func Load(fsys fs.FS) (*Village, error) {
 
 // personalMsg is the message for a personal number found in a field.
 func personalMsg(kind string) (en, zh string) {
-	return fmt.Sprintf("contains a %s: personal data must not be published", kind),
+	article := "a"
+	if kind == KindID {
+		article = "an"
+	}
+	return fmt.Sprintf("contains %s %s: personal data must not be published", article, kind),
 		fmt.Sprintf("含有%s，个人信息不得公开：请删除或按县里规定打码", kindZh(kind))
 }
 
