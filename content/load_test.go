@@ -51,6 +51,9 @@ func TestLoadSample(t *testing.T) {
 	}
 }
 
+// pngOneByOne is the smallest valid PNG, for photo references.
+var pngOneByOne = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+
 const villageTOML = "id = \"370783-101-001\"\nname = \"东升村\"\n"
 
 func TestLoadErrors(t *testing.T) {
@@ -81,6 +84,21 @@ func TestLoadErrors(t *testing.T) {
 			"t.csv": "摘要,支出（元）\na,12.345\n"}, "t.csv:2: 支出（元）: \"12.345\" is not an amount"},
 		{"missing photo", map[string]string{"village.toml": villageTOML,
 			"a.md": "---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\n---\n\n![收据](photos/none.jpg)\n"}, "a.md:8: photo \"photos/none.jpg\""},
+		{"approved without approved_by", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\napproved: 2026-10-30\n---\nx"}, "a.md:6: approved_by: approved is set but approved_by is missing"},
+		{"approved_by without date", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\napproved_by: 古城街道农经站\n---\nx"}, "a.md:6: approved: approved_by is set but the approval date"},
+		{"approved after publish", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\napproved_by: 古城街道农经站\napproved: 2026-11-05\n---\nx"}, "a.md:7: approved: approved 2026-11-05 is after publish 2026-11-01: an item is approved before it is shown / 审核日期 2026-11-05 晚于公示开始日期"},
+		{"approved bad date", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\napproved_by: 古城街道农经站\napproved: 11月2日\n---\nx"}, "a.md:7: approved: \"11月2日\" is not a date"},
+		{"subsidy photo not reviewed", map[string]string{"village.toml": villageTOML, "p.png": pngOneByOne,
+			"a.md": "---\ntitle: t\ncategory: 村务公开/社会救助\npublish: 2026-11-01\nuntil: 2026-11-02\n---\n![发放现场](p.png)\n"}, "a.md:3: photos_reviewed: 1 photo(s) in subsidy category 村务公开/社会救助"},
+		{"15-digit ID in title", map[string]string{"village.toml": villageTOML,
+			"a.md": "---\ntitle: 王秀英 370783650312041\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\n---\nx"}, "a.md:2: title: contains an ID card number (身份证号): personal data must not be published / 含有身份证号"},
+		{"bad amount format names the cell", map[string]string{"village.toml": villageTOML,
+			"a.md":  "---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\ntable: t.csv\n---\n",
+			"t.csv": "摘要,支出（元）\na,\"12,34\"\n"}, "t.csv:2: 支出（元）: \"12,34\" is not an amount in 元 (e.g. 1234.50): thousands separators in the wrong place / “12,34”不是金额（元）"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,6 +109,13 @@ func TestLoadErrors(t *testing.T) {
 			_, err := content.Load(fsys)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %v\nwant it to contain %q", err, tt.want)
+			}
+			if es, ok := err.(content.Errors); ok {
+				for _, e := range es {
+					if e.Zh == "" {
+						t.Errorf("%v: no Chinese message", e)
+					}
+				}
 			}
 		})
 	}
@@ -109,6 +134,8 @@ func TestFormatAmount(t *testing.T) {
 
 func FuzzLoad(f *testing.F) {
 	f.Add("---\ntitle: t\ncategory: c\npublish: 2026-11-01\nuntil: 2026-11-02\ntable: t.csv\n---\n# 标题\n正文\n- 一\n![a](p.png)", "摘要,收入（元）\na,100\n合计,100\n")
+	f.Add("---\ntitle: t\ncategory: 村务公开/社会救助\npublish: 2026-11-01\nuntil: 2026-11-02\napproved_by: 古城街道民政办\napproved: 2026-10-30\nphotos_reviewed: true\ntable: t.csv\n---\n电话 138 1234 5678", "户主,身份证号,月保障金（元）\n王,370783650312041,（1,280.00）\n合计,,\"¥-1,280\"\n")
+	f.Add("---\ntitle: t\n---\n", "\xba\xcf\xbc\xc6,1.2\xcd\xf2\n")
 	f.Fuzz(func(t *testing.T, md, csv string) {
 		fsys := fstest.MapFS{
 			"village.toml": {Data: []byte(villageTOML)},
