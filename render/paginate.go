@@ -145,8 +145,9 @@ func keepSignature(pages [][]*block, h int) {
 	if !sig || len(prev) == 0 || prev[0].own {
 		return
 	}
+	// The 落款 itself may start on prev: move it all, and the line before.
 	j := len(prev) - 1
-	for j >= 0 && prev[j].spacer {
+	for j >= 0 && (prev[j].spacer || prev[j].sig) {
 		j--
 	}
 	if j < 0 {
