@@ -1,0 +1,113 @@
+package county
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/sunboard/sunboard/feed/publish"
+)
+
+// benchVillages is the county size of the publish benchmarks: 100 by
+// default so `make bench` stays within minutes; SUNBOARD_BENCH_VILLAGES=1000
+// measures the full 1,000-village county.
+func benchVillages(b *testing.B) int {
+	if s := os.Getenv("SUNBOARD_BENCH_VILLAGES"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 9990 {
+			b.Fatalf("SUNBOARD_BENCH_VILLAGES=%q: want 1..9990", s)
+		}
+		return n
+	}
+	return 100
+}
+
+// makeCounty writes n village folders of 20 items each under root; every
+// village shares the same receipt photo bytes (content-addressed targets
+// store it once).
+func makeCounty(b *testing.B, root string, n int) []string {
+	b.Helper()
+	photo, err := os.ReadFile(filepath.Join(sampleDir, "photos", "receipt-1012.jpg"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var dirs []string
+	for v := 0; v < n; v++ {
+		id := fmt.Sprintf("370783-%03d-%03d", 101+v/100, 1+v%100)
+		dir := filepath.Join(root, id)
+		must(b, os.MkdirAll(filepath.Join(dir, "photos"), 0o755))
+		must(b, os.WriteFile(filepath.Join(dir, "photos", "receipt.jpg"), photo, 0o644))
+		must(b, os.WriteFile(filepath.Join(dir, "village.toml"), fmt.Appendf(nil, "id = %q\nname = \"第%d村\"\n", id, v+1), 0o644))
+		for i := 0; i < 20; i++ {
+			writeItem(b, dir, i, 0)
+		}
+		dirs = append(dirs, dir)
+	}
+	return dirs
+}
+
+// writeItem writes item i; rev changes its body, as an edited item.
+func writeItem(b *testing.B, dir string, i, rev int) {
+	var md string
+	if i%4 == 0 {
+		md = fmt.Sprintf("---\ntitle: 2026年%d月收支明细\ncategory: 财务公开/收支情况\npublish: 2026-11-05\nuntil: 2026-12-04\ntable: t%02d.csv\n---\n本月收支如下（第%d版）。\n\n![收据](photos/receipt.jpg)\n", i%12+1, i, rev)
+		csv := fmt.Sprintf("日期,摘要,收入（元）,支出（元）\n2026-10-01,土地发包款,86400.00,\n2026-10-03,电费,,612.40\n2026-10-09,保洁,,%d.00\n合计,,86400.00,%d.40\n", 5400+i, 5400+i+612)
+		must(b, os.WriteFile(filepath.Join(dir, fmt.Sprintf("t%02d.csv", i)), []byte(csv), 0o644))
+	} else {
+		md = fmt.Sprintf("---\ntitle: 村民会议通知%d\ncategory: 村务公开/村民会议及实施\npublish: 2026-11-05\nuntil: 2026-11-30\n---\n定于11月%d日上午9时在村委会召开村民代表会议，研究道路维修事项（第%d版）。\n", i, i%28+1, rev)
+	}
+	must(b, os.WriteFile(filepath.Join(dir, fmt.Sprintf("item%02d.md", i)), []byte(md), 0o644))
+}
+
+func must(b *testing.B, err error) {
+	b.Helper()
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkPublishCounty publishes a whole county into a fresh repository.
+func BenchmarkPublishCounty(b *testing.B) {
+	n := benchVillages(b)
+	dirs := makeCounty(b, b.TempDir(), n)
+	b.ReportMetric(float64(n), "villages")
+	for b.Loop() {
+		b.StopTimer()
+		repo := filepath.Join(b.TempDir(), "repo")
+		if _, err := publish.Init(repo, publish.InitOpts{}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := Publish(repo, dirs, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPublishOneItem edits one item of one village of a published
+// county and publishes that village: it must cost about one village, not
+// the county.
+func BenchmarkPublishOneItem(b *testing.B) {
+	n := benchVillages(b)
+	dirs := makeCounty(b, b.TempDir(), n)
+	repo := filepath.Join(b.TempDir(), "repo")
+	if _, err := publish.Init(repo, publish.InitOpts{}); err != nil {
+		b.Fatal(err)
+	}
+	if err := Publish(repo, dirs, io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(n), "villages")
+	rev := 0
+	for b.Loop() {
+		rev++
+		dir := dirs[rev%len(dirs)]
+		writeItem(b, dir, 4, rev)
+		if err := Publish(repo, []string{dir}, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
