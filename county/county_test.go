@@ -2,6 +2,7 @@ package county
 
 import (
 	"image/png"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sunboard/sunboard/content"
+	"github.com/sunboard/sunboard/feed/publish"
 	"github.com/sunboard/sunboard/render"
 )
 
@@ -50,5 +52,53 @@ func TestCheckRefusesMissingGlyph(t *testing.T) {
 	_, err := Check(dir)
 	if err == nil || !strings.Contains(err.Error(), "a.md: no font has") || !strings.Contains(err.Error(), "𠮷") {
 		t.Errorf("error = %v, want the missing glyph named", err)
+	}
+}
+
+// TestPublishPolicy: without a policy a 低保 list with an ID number is
+// refused; with REPO/policy.toml masking 社会救助 it is signed masked, and
+// the clerk's folder is left untouched.
+func TestPublishPolicy(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "village.toml"), []byte("id = \"370783-101-001\"\nname = \"东升村\"\n"), 0o644)
+	md := "---\ntitle: 低保名单\ncategory: 村务公开/社会救助\npublish: 2026-11-01\nuntil: 2026-11-07\ntable: d.csv\n---\n如有异议请联系 13805361234。\n"
+	os.WriteFile(filepath.Join(dir, "d.md"), []byte(md), 0o644)
+	os.WriteFile(filepath.Join(dir, "d.csv"), []byte("户主,身份证号,月保障金（元）\n王秀英,370783196503120419,640.00\n"), 0o644)
+	repo := filepath.Join(t.TempDir(), "repo")
+	if _, err := publish.Init(repo, publish.InitOpts{}); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	err := Publish(repo, []string{dir}, &out)
+	if err == nil || !strings.Contains(err.Error(), "d.csv:2: 身份证号: contains an ID card number") || !strings.Contains(err.Error(), "含有身份证号") {
+		t.Fatalf("no policy: error = %v", err)
+	}
+	os.WriteFile(filepath.Join(repo, PolicyFile), []byte("[categories]\n\"村务公开/社会救助\" = \"mask\"\n"), 0o644)
+	if err := Publish(repo, []string{dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "masked ID card number (身份证号) in d.csv: 3707**********0419") || strings.Contains(out.String(), "370783196503120419") {
+		t.Errorf("report = %s", out.String())
+	}
+	var found bool
+	filepath.WalkDir(filepath.Join(repo, "public", "targets"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		if strings.Contains(string(b), "370783196503120419") || strings.Contains(string(b), "13805361234") {
+			t.Errorf("%s holds an unmasked number", p)
+		}
+		found = found || strings.Contains(string(b), "3707**********0419")
+		return nil
+	})
+	if !found {
+		t.Error("no published target holds the masked ID")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "d.csv")); !strings.Contains(string(b), "370783196503120419") {
+		t.Error("the clerk's folder was rewritten")
+	}
+	if err := PublishWith(repo, []string{dir}, &out, PublishOpts{Policy: &content.Policy{}}); err == nil {
+		t.Error("an explicit refuse-all policy did not override policy.toml")
 	}
 }
