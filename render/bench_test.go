@@ -56,9 +56,12 @@ var benchProfiles = []pageCase{
 // the Renderer's screen cache is full. Sys-MB only grows within one
 // process: read it for the first profile run alone (-bench 'Village100/tv-1280').
 //
-// TV pages keep layout, not pixels. Measured 2026-11 (HeapInuse-MB, before
-// → after lazy TV pages): 720x576 680 → 24, 1280x720 1070 → 31,
-// 1920x1080 2390 → 30 (+ the screen cache, see the figures in the report).
+// TV pages keep layout, not pixels. Measured 2026-11 (HeapInuse-MB with
+// all pages held, before → after lazy TV pages; after includes the 3-screen
+// cache filled by playing 4 pages): 720x576 680 → 19, 1280x720 1070 → 31,
+// 1920x1080 2390 → 45. Drawing a page on a cache miss costs ~7 ms at 720p
+// and ~15-35 ms at 1080p here (several times that on a Pi): Frame prepares
+// the next page in the background so a page change does not drop frames.
 func BenchmarkVillage100(b *testing.B) {
 	v := village100(b)
 	for _, pc := range benchProfiles {

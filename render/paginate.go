@@ -174,7 +174,9 @@ func keepSignature(pages [][]*block, h int) {
 
 // The 落款 of a notice, as on a paper notice, is set flush right: the
 // body's closing source lines (separate paragraphs, or lines of the last
-// paragraph kept apart by a line break) that are each at most 16 characters
+// paragraph kept apart by a line break, or an organisation name run
+// together with the date after it, as the Markdown reader joins two source
+// lines) that are each at most 16 characters
 // and each either a date (2026年11月14日, 二〇二六年十一月十四日,
 // 2026-11-14) or an organisation's name (ending in 党支部, 党委, 委员会,
 // 村委会, 办公室, 合作社 ...). At most two such lines; 特此通知。 and
@@ -183,6 +185,24 @@ func keepSignature(pages [][]*block, h int) {
 const maxSignatureRunes = 16
 
 var dateLine = regexp.MustCompile(`^(?:[0-9]{4}|[〇零一二三四五六七八九]{4})\s*年\s*[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*日$|^[0-9]{4}[-./][0-9]{1,2}[-./][0-9]{1,2}$`)
+
+// dateEnd finds a date at the end of a line, for a 落款 whose two source
+// lines the Markdown reader joined into one (东升村党支部2026年11月14日).
+var dateEnd = regexp.MustCompile(`(?:[0-9]{4}|[〇零一二三四五六七八九]{4})\s*年\s*[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*日$`)
+
+// paraLines splits a paragraph into its source lines, splitting an
+// organisation name run together with the date after it.
+func paraLines(text string) []string {
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	if loc := dateEnd.FindStringIndex(last); loc != nil && loc[0] > 0 && !isSignatureLine(last) {
+		org := strings.TrimSpace(last[:loc[0]])
+		if isSignatureLine(org) && !dateLine.MatchString(org) {
+			lines = append(lines[:len(lines)-1], org, last[loc[0]:])
+		}
+	}
+	return lines
+}
 
 var orgSuffixes = []string{
 	"党支部", "党总支", "党委", "党工委", "委员会", "村委会", "居委会", "村民小组", "办公室",
@@ -215,7 +235,7 @@ func signature(body []content.Block) map[int]int {
 		if b.Kind != content.Paragraph {
 			break
 		}
-		lines := strings.Split(strings.TrimSpace(b.Text), "\n")
+		lines := paraLines(b.Text)
 		k := 0
 		for j := len(lines) - 1; j >= 0 && n < 2 && isSignatureLine(lines[j]); j-- {
 			k++

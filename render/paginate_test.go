@@ -59,6 +59,9 @@ func TestSignatureRule(t *testing.T) {
 		// 特此通知。 stays left; so does a long closing sentence.
 		{[]content.Block{p("正文。"), p("特此通知。")}, map[int]int{}},
 		{[]content.Block{p("请于11月25日前向村民委员会办公室报名参加本次培训的村民委员会")}, map[int]int{}},
+		// The reader's join of "东升村党支部" and "2026年11月14日".
+		{[]content.Block{p("正文。"), p("特此通知。"), p("东升村党支部2026年11月14日")}, map[int]int{2: 2}},
+		{[]content.Block{p("正文。"), p("请于2026年11月14日")}, map[int]int{}},
 		// At most two lines.
 		{[]content.Block{p("东升村党支部"), p("东升村村民委员会"), p("2026年11月14日")}, map[int]int{1: 1, 2: 1}},
 		// A list or heading at the end: no 落款.

@@ -339,7 +339,7 @@ func (r *Renderer) bodyBlocks(v *content.Village, it *content.Item, x, w int, ph
 			bs = append(bs, spacer(gap))
 			text, right := b.Text, ""
 			if k := sig[i]; k > 0 {
-				ls := strings.Split(strings.TrimSpace(b.Text), "\n")
+				ls := paraLines(b.Text)
 				text = strings.Join(ls[:len(ls)-k], "\n")
 				right = strings.Join(ls[len(ls)-k:], "\n")
 			}
