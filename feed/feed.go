@@ -1,19 +1,3 @@
-// Package feed is the village agent's side of the content feed: it pulls what
-// the county signed for one village, verifies it with TUF (go-tuf v2), and
-// keeps the last verified version on the SD card.
-//
-// TUF only gates new content. The agent keeps its own store (objects/ named
-// by sha256 plus current.json), so expired metadata or a dead network never
-// takes content off the board: Current keeps returning the last verified
-// version while Sync reports why it could not move on.
-//
-// State directory:
-//
-//	tuf/          go-tuf's trusted metadata (root.json pinned on first use)
-//	objects/      verified files, named by their sha256
-//	partial/      interrupted downloads, resumed by the next Sync
-//	tmp/          metadata being downloaded
-//	current.json  the last few verified versions, newest first
 package feed
 
 import (
