@@ -35,10 +35,18 @@ func parseBody(src []byte) ([]Block, []bodyError) {
 		}
 		return 1
 	}
+	// blines[i] is the body line of blocks[i], so a personal number is
+	// reported on the line the clerk must edit.
+	var blines []int
 	var walk func(n ast.Node)
 	walk = func(n ast.Node) {
 		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
 			line := lineAt(c)
+			wrap := func() {
+				for len(blines) < len(blocks) {
+					blines = append(blines, line)
+				}
+			}
 			switch c := c.(type) {
 			case *ast.Heading:
 				blocks = append(blocks, Block{Kind: Heading, Text: inlineText(c, src), Level: c.Level})
@@ -75,13 +83,24 @@ func parseBody(src []byte) ([]Block, []bodyError) {
 			default:
 				walk(c)
 			}
+			wrap()
 		}
 	}
 	walk(doc)
-	for _, b := range blocks {
+	for i, b := range blocks {
 		for _, p := range findPersonalData(b.Text) {
 			en, zh := personalMsg(p)
-			errs = append(errs, bodyError{1, fmt.Sprintf("%q %s", clip(b.Text), en), fmt.Sprintf("“%s”%s", clip(b.Text), zh)})
+			l := blines[i]
+			// A paragraph's number may sit on a later line of it.
+			if b.Kind == Paragraph || b.Kind == ListItem {
+				for k, ln := range strings.Split(string(src), "\n") {
+					if k+1 >= l && len(findPersonalData(ln)) > 0 {
+						l = k + 1
+						break
+					}
+				}
+			}
+			errs = append(errs, bodyError{l, fmt.Sprintf("%q %s", clip(b.Text), en), fmt.Sprintf("“%s”%s", clip(b.Text), zh)})
 		}
 	}
 	return blocks, errs
