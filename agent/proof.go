@@ -1,12 +1,14 @@
 package agent
 
 import (
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -79,4 +81,21 @@ func (a *Agent) proofTail(n int) string {
 			r.Start.In(content.ChinaTime).Format("15:04:05"), r.End.In(content.ChinaTime).Format("15:04:05")))
 	}
 	return strings.Join(lines, "；")
+}
+
+// DevicePublicKey returns the board's public key (PEM) for the county to
+// register with `sunpub device add`, creating the key pair on first use.
+func DevicePublicKey(state string) ([]byte, error) {
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		return nil, err
+	}
+	keyPath := filepath.Join(state, "device.key")
+	key, err := proof.LoadKey(keyPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		key, err = proof.GenerateKey(keyPath)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("device key: %w", err)
+	}
+	return proof.MarshalPublicKey(key.Public().(ed25519.PublicKey))
 }

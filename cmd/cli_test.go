@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,30 +63,22 @@ func TestCommandLine(t *testing.T) {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	serve := exec.CommandContext(ctx, sunpub, "serve", "--repo", repo, "--addr", addr)
+	// The board's device key is registered before the county serves.
+	state := t.TempDir()
+	cfg := filepath.Join(t.TempDir(), "sunboard.toml")
+	writeConfig(t, cfg, addr, repo, state)
+	pub := filepath.Join(t.TempDir(), "board.pub")
+	os.WriteFile(pub, []byte(run(true, sunboard, "device-key", "--config", cfg)), 0o644)
+	run(true, sunpub, "device", "add", "--repo", repo, "--village", "370783-101-001", "--key", pub)
+
+	serve := exec.CommandContext(ctx, sunpub, "serve", "--repo", repo, "--addr", addr, "../content/sample/village")
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer serve.Wait()
+	// Cancel before waiting: a failed check must not leave the test (or
+	// the server) hanging.
+	defer func() { cancel(); serve.Wait() }()
 	waitListen(t, addr)
-
-	state := t.TempDir()
-	cfg := filepath.Join(t.TempDir(), "sunboard.toml")
-	os.WriteFile(cfg, fmt.Appendf(nil, `village = "370783-101-001"
-feed = "http://%s/"
-root = %q
-state = %q
-[[display]]
-name = "square"
-kind = "sim"
-size = "128x64"
-profile = "led-rgb"
-[[display]]
-name = "tv"
-kind = "sim"
-size = "1280x720"
-profile = "tv"
-`, addr, filepath.Join(repo, "public", "metadata", "1.root.json"), state), 0o644)
 
 	run(true, sunboard, "sync", "--config", cfg)
 	pages := t.TempDir()
@@ -99,6 +93,35 @@ profile = "tv"
 	run(true, sunboard, "render", "--config", cfg, "--out", idle, "--at", "2027-03-01")
 	if _, err := os.Stat(filepath.Join(idle, "tv", "001-idle.png")); err != nil {
 		t.Errorf("no idle page after every window ended: %v", err)
+	}
+
+	// The agent runs for a while: its heartbeat reaches the fleet page and
+	// the county can ask whether the 公示期 was kept.
+	agentCmd := exec.Command(sunboard, "run", "--config", cfg)
+	if err := agentCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/api/fleet.json")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(b), `"heartbeat"`) {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no heartbeat on the fleet server")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	agentCmd.Process.Signal(os.Interrupt)
+	agentCmd.Wait()
+	// Minutes of play cannot cover a month-long 公示期: audit says so.
+	out = run(false, sunpub, "audit", "--fleet", "http://"+addr+"/", "--village", "370783-101-001")
+	if !strings.Contains(out, "公示审计") {
+		t.Errorf("audit output:\n%s", out)
 	}
 
 	// The county goes away: sync fails clearly, render still works from
@@ -148,6 +171,30 @@ func copyDir(t *testing.T, from, to string) {
 		}
 		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeConfig(t *testing.T, path, addr, repo, state string) {
+	t.Helper()
+	err := os.WriteFile(path, fmt.Appendf(nil, `village = "370783-101-001"
+feed = "http://%s/"
+fleet = "http://%s/"
+root = %q
+state = %q
+listen = "127.0.0.1:0"
+[[display]]
+name = "square"
+kind = "sim"
+size = "128x64"
+profile = "led-rgb"
+[[display]]
+name = "tv"
+kind = "sim"
+size = "1280x720"
+profile = "tv"
+`, addr, addr, filepath.Join(repo, "public", "metadata", "1.root.json"), state), 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -184,6 +184,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("POST "+PathProof, s.postProof)
 	m.HandleFunc("GET "+PathProofHead, s.getProofHead)
 	m.HandleFunc("GET /api/fleet.json", s.getFleetJSON)
+	m.HandleFunc("GET /api/audit", s.getAudit)
 	m.HandleFunc("GET /shot/{village}/{display}", s.getShot)
 	m.HandleFunc("GET /village/{village}", s.getVillage)
 	m.HandleFunc("GET /{$}", s.getFleet)

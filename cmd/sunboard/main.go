@@ -18,7 +18,8 @@ const usage = `usage:
   sunboard sync   --config FILE                    one sync, then exit (0: verified content in the store)
   sunboard run    --config FILE                    the agent: sync loop, player, displays
   sunboard render --config FILE --out DIR [--at T] every page each display shows at T, as PNG
-  sunboard demo   [--listen ADDR]                  the sample village on a simulated LED board and TV`
+  sunboard demo   [--listen ADDR]                  the sample village on a simulated LED board and TV
+  sunboard device-key --config FILE                this board's public key, for sunpub device add`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -47,6 +48,14 @@ func run(ctx context.Context, cmd, config, out, at, listen string) error {
 	}
 	cfg, err := agent.LoadConfig(config)
 	if err != nil {
+		return err
+	}
+	if cmd == "device-key" {
+		pem, err := agent.DevicePublicKey(cfg.State)
+		if err != nil {
+			return err
+		}
+		_, err = os.Stdout.Write(pem)
 		return err
 	}
 	a, err := agent.Open(cfg, nil)

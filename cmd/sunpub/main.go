@@ -4,12 +4,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -19,6 +24,8 @@ import (
 	"github.com/sunboard/sunboard/county"
 	"github.com/sunboard/sunboard/feed/doorbell"
 	"github.com/sunboard/sunboard/feed/publish"
+	"github.com/sunboard/sunboard/fleet"
+	"github.com/sunboard/sunboard/player/proof"
 	"github.com/sunboard/sunboard/render"
 )
 
@@ -37,11 +44,18 @@ const usage = `usage:
   sunpub serve   --repo DIR --addr HOST:PORT serve the signed repository over HTTP
   sunpub preview --display tv:1280x720 --out DIR [--at 2026-11-22T09:30] CONTENT_DIR
                                              exactly what boards will show, plus a contact sheet
-  publish --doorbell mqtt://HOST:1883        ring the villages' MQTT doorbell: boards sync at once`
+  publish --doorbell mqtt://HOST:1883        ring the villages' MQTT doorbell: boards sync at once
+  sunpub device add --repo DIR --village ID --key FILE
+                                             register a board's device key (from sunboard device-key)
+  sunpub serve   ... [--content DIR...]      the same address serves the fleet page (/) for every
+                                             board's state, screenshots and proof log; with --content
+                                             it also audits 公示期 coverage
+  sunpub audit   --fleet URL --village ID [--item ITEM]
+                                             was each item shown for its whole 公示期? gaps? chain intact?`
 
 type flags struct {
 	repo, addr, id, name, townshipKey, village, role string
-	display, out, at, doorbell                       string
+	display, out, at, doorbell, key, fleetURL, item  string
 	finish                                           bool
 	rootThreshold, villageThreshold                  int
 }
@@ -52,7 +66,7 @@ func main() {
 		os.Exit(2)
 	}
 	cmd, rest := os.Args[1], os.Args[2:]
-	if (cmd == "township" || cmd == "key") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+	if (cmd == "township" || cmd == "key" || cmd == "device") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	fl := flag.NewFlagSet("sunpub "+cmd, flag.ExitOnError)
@@ -68,6 +82,9 @@ func main() {
 	fl.StringVar(&f.out, "out", "preview", "output directory (preview)")
 	fl.StringVar(&f.at, "at", "", "moment to preview, China time (preview; default now)")
 	fl.StringVar(&f.doorbell, "doorbell", "", "MQTT broker to ring after publishing (publish)")
+	fl.StringVar(&f.key, "key", "", "device public key file (device add)")
+	fl.StringVar(&f.fleetURL, "fleet", "http://127.0.0.1:8400/", "fleet server (audit)")
+	fl.StringVar(&f.item, "item", "", "one item id (audit)")
 	fl.BoolVar(&f.finish, "finish", false, "publish approved staged versions (publish)")
 	fl.IntVar(&f.rootThreshold, "root-threshold", 1, "root keys needed to sign root (init)")
 	fl.IntVar(&f.villageThreshold, "village-threshold", 2, "signatures of {county, township} a village needs (init)")
@@ -82,8 +99,11 @@ func main() {
 
 func run(ctx context.Context, cmd string, f flags, args []string) error {
 	repo, addr := f.repo, f.addr
-	if cmd == "preview" {
+	switch cmd {
+	case "preview":
 		return preview(f, args)
+	case "audit":
+		return audit(ctx, f)
 	}
 	if repo == "" {
 		return fmt.Errorf("--repo DIR is required\n%s", usage)
@@ -129,18 +149,10 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 			return err
 		}
 		return publish.ReportPending(repo, os.Stdout)
+	case "device add":
+		return addDevice(repo, f.village, f.key)
 	case "serve":
-		r, err := publish.Open(repo)
-		if err != nil {
-			return err
-		}
-		srv := &http.Server{Addr: addr, Handler: r.Handler(), ReadHeaderTimeout: 10 * time.Second}
-		go func() { <-ctx.Done(); _ = srv.Close() }()
-		fmt.Printf("serving %s at http://%s/ (agents pin %s)\n", repo, addr, r.RootPath())
-		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
+		return serve(ctx, repo, addr, args)
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
@@ -182,5 +194,104 @@ func ring(ctx context.Context, broker string, dirs []string) error {
 		return fmt.Errorf("doorbell %s: %w (content is published; boards will see it at their next poll)", broker, err)
 	}
 	fmt.Printf("rang the doorbell of %d villages at %s\n", len(ids), broker)
+	return nil
+}
+
+func serve(ctx context.Context, repo, addr string, contentDirs []string) error {
+	r, err := publish.Open(repo)
+	if err != nil {
+		return err
+	}
+	windows := map[string][]proof.Window{}
+	for _, dir := range contentDirs {
+		v, err := content.Load(os.DirFS(dir))
+		if err != nil {
+			return err
+		}
+		windows[v.ID] = fleet.ContentWindows(v)
+	}
+	fl, err := fleet.NewServer(filepath.Join(repo, "fleet.db"), fleet.Opts{
+		Windows: func(village string) []proof.Window { return windows[village] }})
+	if err != nil {
+		return err
+	}
+	defer fl.Close()
+	devices := filepath.Join(repo, "devices")
+	go func() {
+		for {
+			if err := fleet.LoadDevices(fl, devices); err != nil {
+				fmt.Fprintln(os.Stderr, "devices:", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Minute):
+			}
+		}
+	}()
+	srv := &http.Server{Addr: addr, Handler: fleet.CountyHandler(r.Handler(), fl), ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	fmt.Printf("serving %s at http://%s/ (agents pin %s; fleet page at /)\n", repo, addr, r.RootPath())
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+var villageID = regexp.MustCompile(`^[0-9]{6}-[0-9]{3}-[0-9]{3}$`)
+
+func addDevice(repo, village, keyFile string) error {
+	b, err := os.ReadFile(keyFile)
+	if err != nil {
+		return err
+	}
+	if _, err := proof.ParsePublicKey(b); err != nil {
+		return fmt.Errorf("%s: %w", keyFile, err)
+	}
+	if !villageID.MatchString(village) {
+		return fmt.Errorf("--village %q: not a village id like 370783-101-001", village)
+	}
+	dir := filepath.Join(repo, "devices")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, village+".pub"), b, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("registered the board of %s; a running sunpub serve picks it up within a minute\n", village)
+	return nil
+}
+
+func audit(ctx context.Context, f flags) error {
+	u, err := url.Parse(strings.TrimSuffix(f.fleetURL, "/") + "/api/audit")
+	if err != nil {
+		return err
+	}
+	q := url.Values{"village": {f.village}}
+	if f.item != "" {
+		q.Set("item", f.item)
+	}
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("%s: %s: %s", u, resp.Status, strings.TrimSpace(string(b)))
+	}
+	var ans fleet.AuditAnswer
+	if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil {
+		return err
+	}
+	fmt.Print(ans.Summary)
+	if !ans.OK {
+		return fmt.Errorf("village %s: not every item was shown for its whole 公示期", f.village)
+	}
 	return nil
 }

@@ -92,6 +92,11 @@ func (c Coverage) OK() bool { return len(c.Gaps) == 0 }
 
 // OK reports whether every display showed the item for its whole window.
 func (ir ItemReport) OK() bool {
+	// A window that has begun with no display to vouch for it is not
+	// proven shown: silence must never read as compliance.
+	if !ir.Pending && len(ir.Displays) == 0 {
+		return false
+	}
 	for _, c := range ir.Displays {
 		if !c.OK() {
 			return false
@@ -279,7 +284,8 @@ func (r Report) Summary() string {
 			fmt.Fprintf(&b, "· %s  未开始 / not started yet\n", head)
 			continue
 		case len(ir.Displays) == 0:
-			fmt.Fprintf(&b, "? %s  无显示屏 / no displays to audit\n", head)
+			fmt.Fprintf(&b, "✗ %s  无任何显示记录 / no display has recorded it\n", head)
+			bad++
 			continue
 		}
 		var names []string
