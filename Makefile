@@ -5,8 +5,9 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin
 PKGS        := ./...
 LDFLAGS     := -s -w
+VERSION     ?= 0.1.0
 
-.PHONY: all build test vet staticcheck bench demo cross fmt clean systest
+.PHONY: all build test vet staticcheck bench demo cross fmt clean systest deb
 
 all: build
 
@@ -49,5 +50,10 @@ cross:
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-arm64/ ./cmd/...
 	@ls -l $(BIN)/linux-*/
 
+# Debian packages: sunboard for arm64, armhf (GOARM=7) and armhf-armv6
+# (GOARM=6), sunpub for the county's amd64 server. See deploy/README.md.
+deb:
+	$(GO) run ./deploy/deb -out dist -version $(VERSION)
+
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist

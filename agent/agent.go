@@ -14,11 +14,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"periph.io/x/conn/v3/display"
 
 	"github.com/sunboard/sunboard/content"
+	"github.com/sunboard/sunboard/deploy/notify"
 	"github.com/sunboard/sunboard/display/brightness"
 	"github.com/sunboard/sunboard/display/drm"
 	"github.com/sunboard/sunboard/display/fbdev"
@@ -47,6 +49,9 @@ type Agent struct {
 	hasShown bool
 	lastSync time.Time
 	syncErr  string
+	// tried is when the sync loop last attempted a sync (unix ns), for the
+	// watchdog: a board with no network is alive, a hung loop is not.
+	tried atomic.Int64
 }
 
 // buildFloor is the earliest time the agent believes: a Pi without RTC
@@ -283,6 +288,22 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 		}
 	}
 	var wg sync.WaitGroup
+	// systemd: READY once the loops start; watchdog pings only while the
+	// frame loops draw and the sync loop turns (attempts, not successes).
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := notify.Ready(); err != nil {
+			log.Printf("sd_notify: %v", err)
+		}
+		maxSyncGap := 3*a.cfg.Poll.Duration + 10*time.Minute
+		notify.Watchdog(ctx, func() bool {
+			frameOK := time.Since(pl.LastFrame()) < 10*time.Second
+			syncOK := time.Since(time.Unix(0, a.tried.Load())) < maxSyncGap
+			return frameOK && syncOK
+		})
+	}()
+	defer func() { _ = notify.Stopping() }()
 	if a.cfg.Fleet != "" {
 		key, err := proof.LoadKey(filepath.Join(a.cfg.State, "device.key"))
 		if err != nil {
@@ -308,6 +329,7 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 
 func (a *Agent) syncLoop(ctx context.Context, ring <-chan struct{}) {
 	for {
+		a.tried.Store(time.Now().UnixNano())
 		if err := a.Sync(ctx); err != nil && ctx.Err() == nil {
 			log.Printf("%v", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"image"
 	"log"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"periph.io/x/conn/v3/display"
@@ -70,6 +71,18 @@ type Player struct {
 	OnShown func(Shown)
 	// Schedule, if set before Run, orders the loop and paces it.
 	Schedule Schedule
+
+	lastFrame atomic.Int64 // unix nanoseconds of the newest frame of any display
+}
+
+// LastFrame is when any display last got a frame: the watchdog restarts an
+// agent whose frame loops have all stopped.
+func (p *Player) LastFrame() time.Time {
+	n := p.lastFrame.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }
 
 // New returns a player; now nil means time.Now.
@@ -224,6 +237,7 @@ func (p *Player) show(ctx context.Context, o Output, tick *time.Ticker, fr *fram
 		fr.mu.Lock()
 		page.Frame(buf, time.Duration(float64(t)/dwell))
 		fr.mu.Unlock()
+		p.lastFrame.Store(time.Now().UnixNano())
 		if err := o.Dev.Draw(buf.Bounds(), buf, buf.Bounds().Min); err != nil {
 			*drawErrs++
 			if *drawErrs%100 == 1 {
