@@ -223,6 +223,9 @@ func (r *Renderer) ledItem(v *content.Village, it *content.Item) (*Page, error) 
 	add(r.px12, r.px12.wrap(categoryText(it), w), cat)
 	add(r.px12, r.px12.wrap(periodText(it), w), th.bandText)
 	add(r.px12, wrapID("编号 "+it.ID, fixed.I(w), r.px12.advance), th.dim)
+	if a := approvalText(it); a != "" {
+		add(r.px12, r.px12.wrap(a, w), th.dim)
+	}
 	hh := 0
 	for _, l := range hs {
 		hh += l.f.lineH
@@ -298,6 +301,15 @@ func categoryText(it *content.Item) string {
 	return it.Major()
 }
 
+// approvalText names who approved the item and when (审核：古城街道农经站
+// 2026-11-02), so villagers see that the township checked it.
+func approvalText(it *content.Item) string {
+	if it.ApprovedBy == "" {
+		return ""
+	}
+	return "审核：" + it.ApprovedBy + " " + it.Approved.In(content.ChinaTime).Format("2006-01-02")
+}
+
 func periodText(it *content.Item) string {
 	return "公示期：" + it.Publish.In(content.ChinaTime).Format("2006-01-02") + " 至 " +
 		it.Until.In(content.ChinaTime).Format("2006-01-02")
@@ -368,7 +380,11 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 	if v.Feedback != "" {
 		code = qrCode(v.Feedback, it.Number)
 	}
-	bd := r.layoutBand(it.Title, []string{v.Name + " · " + categoryText(it), periodText(it), "编号 " + it.ID}, code, urgent, true)
+	idLine := "编号 " + it.ID
+	if a := approvalText(it); a != "" {
+		idLine += "　" + a
+	}
+	bd := r.layoutBand(it.Title, []string{v.Name + " · " + categoryText(it), periodText(it), idLine}, code, urgent, true)
 	colX, colW := s.Min.X, s.Dx()
 	flowTop := bd.h + r.px(8)
 	flowH := r.tickTop() - r.px(6) - flowTop
