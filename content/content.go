@@ -59,9 +59,14 @@ type Item struct {
 	// 审核：古城街道农经站 2026-11-02.
 	ApprovedBy string
 	Approved   time.Time
-	Table      *Table // nil when the item has no table
-	TableFile  string // the CSV's path in the village folder
-	Body       []Block
+	// Withdrawn is the day the county withdrew the item (zero if it did
+	// not); from then to Until boards show a withdrawal notice with
+	// WithdrawReason instead of the item.
+	Withdrawn      time.Time
+	WithdrawReason string
+	Table          *Table // nil when the item has no table
+	TableFile      string // the CSV's path in the village folder
+	Body           []Block
 }
 
 // Major returns the category's first level (党务公开, 村务公开, 财务公开).
@@ -82,6 +87,11 @@ func (it *Item) Minor() string {
 		}
 	}
 	return ""
+}
+
+// WithdrawnAt reports whether the item has been withdrawn by t.
+func (it *Item) WithdrawnAt(t time.Time) bool {
+	return !it.Withdrawn.IsZero() && !t.Before(it.Withdrawn)
 }
 
 // ActiveAt reports whether t falls inside the item's 公示期.

@@ -102,6 +102,11 @@ type frontMatter struct {
 	// looked at for ID, phone and bank numbers, which no scanner finds in
 	// a picture; required for photos in subsidy categories.
 	PhotosReviewed bool `yaml:"photos_reviewed"`
+	// Withdrawn / WithdrawReason: the county takes an item back before its
+	// 公示期 ends; boards then show a withdrawal notice with the reason
+	// for the rest of the window, never silence.
+	Withdrawn      string `yaml:"withdrawn"`
+	WithdrawReason string `yaml:"withdraw_reason"`
 }
 
 var villageIDPattern = regexp.MustCompile(`^[0-9]{6}-[0-9]{3}-[0-9]{3}$`)
@@ -293,6 +298,28 @@ func loadItem(fsys fs.FS, villageID, name string) (*Item, Errors) {
 		for _, p := range findPersonalData(it.ApprovedBy) {
 			en, zh := personalMsg(p)
 			fail(lineOf("approved_by"), "approved_by", en, zh)
+		}
+	}
+
+	it.WithdrawReason = strings.TrimSpace(fm.WithdrawReason)
+	switch w := strings.TrimSpace(fm.Withdrawn); {
+	case w == "" && it.WithdrawReason == "":
+	case w == "":
+		fail(lineOf("withdraw_reason"), "withdrawn", "withdraw_reason is set but the withdrawal date withdrawn is missing",
+			"填了撤回原因（withdraw_reason）但没有填撤回日期（withdrawn）")
+	case it.WithdrawReason == "":
+		fail(lineOf("withdrawn"), "withdraw_reason", "a withdrawn item must say why (withdraw_reason): villagers are told the reason",
+			"撤回的事项必须写明撤回原因（withdraw_reason），屏幕上要向村民说明")
+	default:
+		if it.Withdrawn, perr = parseDate(w); perr != nil {
+			fail(lineOf("withdrawn"), "withdrawn", perr.Error(), "撤回日期："+zhOf(perr))
+		} else if !it.Publish.IsZero() && (it.Withdrawn.Before(it.Publish) || it.Withdrawn.After(it.Until)) {
+			fail(lineOf("withdrawn"), "withdrawn", fmt.Sprintf("withdrawn %s is outside the 公示期 %s to %s", w, fm.Publish, fm.Until),
+				fmt.Sprintf("撤回日期 %s 不在公示期 %s 至 %s 之内", w, fm.Publish, fm.Until))
+		}
+		for _, p := range findPersonalData(it.WithdrawReason) {
+			en, zh := personalMsg(p)
+			fail(lineOf("withdraw_reason"), "withdraw_reason", en, zh)
 		}
 	}
 

@@ -148,3 +148,28 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestWithdrawal(t *testing.T) {
+	head := "---\ntitle: t\ncategory: 村务公开/通告栏\npublish: 2026-11-01\nuntil: 2026-11-30\n"
+	tests := []struct{ front, want string }{
+		{"withdrawn: 2026-11-20\nwithdraw_reason: 项目取消\n", ""},
+		{"withdrawn: 2026-11-20\n", "a withdrawn item must say why"},
+		{"withdraw_reason: 项目取消\n", "withdrawal date withdrawn is missing"},
+		{"withdrawn: 2026-12-20\nwithdraw_reason: 项目取消\n", "outside the 公示期"},
+	}
+	for _, tt := range tests {
+		fsys := fstest.MapFS{
+			"village.toml": {Data: []byte(villageTOML)},
+			"a.md":         {Data: []byte(head + tt.front + "---\n正文\n")},
+		}
+		v, err := content.Load(fsys)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%q: %v", tt.front, err)
+		case tt.want == "" && v.Items[0].WithdrawReason != "项目取消":
+			t.Errorf("%q: reason %q", tt.front, v.Items[0].WithdrawReason)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%q: error %v, want %q", tt.front, err, tt.want)
+		}
+	}
+}

@@ -26,6 +26,9 @@ func Due(v *content.Village, t time.Time) []*content.Item {
 	var due []*content.Item
 	for _, it := range v.Items {
 		if it.ActiveAt(t) {
+			if it.WithdrawnAt(t) {
+				it = withdrawalNotice(it)
+			}
 			due = append(due, it)
 		}
 	}
@@ -205,4 +208,21 @@ func TickerText(due []*content.Item) string {
 		return ""
 	}
 	return "正在公示：" + strings.Join(all, "　◆　") + "　◆　对公开内容有疑问，请扫描屏幕右上角二维码反馈"
+}
+
+// withdrawalNotice stands in for a withdrawn item for the rest of its
+// 公示期: the slot is never silently emptied, and the reason is shown. It
+// keeps the item's id so the proof log shows the slot was filled.
+func withdrawalNotice(it *content.Item) *content.Item {
+	day := func(t time.Time) string { return t.In(content.ChinaTime).Format("2006年1月2日") }
+	n := *it
+	n.Title = "【已撤回】" + it.Title
+	n.Table, n.TableFile = nil, ""
+	n.Priority = content.Normal
+	n.Body = []content.Block{
+		{Kind: content.Paragraph, Text: "本事项已于" + day(it.Withdrawn) + "撤回，原公示内容不再有效。"},
+		{Kind: content.Paragraph, Text: "撤回原因：" + it.WithdrawReason},
+		{Kind: content.Paragraph, Text: "原公示期：" + day(it.Publish) + "至" + day(it.Until) + "。如有疑问，请扫码反馈或向村务监督委员会反映。"},
+	}
+	return &n
 }

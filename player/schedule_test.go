@@ -2,6 +2,7 @@ package player
 
 import (
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/sunboard/sunboard/content"
@@ -34,5 +35,34 @@ func TestOrderWeights(t *testing.T) {
 	}
 	if got := (Schedule{}).Order(nil); len(got) != 0 {
 		t.Errorf("Order(nil) = %v", got)
+	}
+}
+
+func TestWithdrawalNotice(t *testing.T) {
+	road := item("road", "村务公开/村民会议及实施", "2026-11-10", "2026-12-10", content.Normal)
+	road.Withdrawn = day("2026-11-20")
+	road.WithdrawReason = "经镇招投标中心复核，招标文件有误，本次表决结果作废，将重新召开村民代表会议。"
+	v := &content.Village{ID: "370783-101-001", Name: "东升村", Items: []*content.Item{road}}
+	before := Due(v, day("2026-11-19").Add(12*time.Hour))
+	after := Due(v, day("2026-11-25").Add(12*time.Hour))
+	gone := Due(v, day("2026-12-11"))
+	if len(before) != 1 || before[0].Title != "road" {
+		t.Fatalf("before withdrawal: %+v", before)
+	}
+	if len(after) != 1 || after[0].ID != "road" || !strings.HasPrefix(after[0].Title, "【已撤回】") {
+		t.Fatalf("after withdrawal: %+v", after)
+	}
+	var body []string
+	for _, b := range after[0].Body {
+		body = append(body, b.Text)
+	}
+	if !strings.Contains(strings.Join(body, ""), "撤回原因：经镇招投标中心复核") {
+		t.Errorf("withdrawal notice does not show the reason: %q", body)
+	}
+	if len(gone) != 0 {
+		t.Errorf("after the window: %+v", gone)
+	}
+	if road.Title != "road" {
+		t.Error("the original item was modified")
 	}
 }
