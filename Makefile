@@ -35,7 +35,7 @@ test: vet staticcheck
 
 # Go benchmarks only: never timed assertions in `make test`.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./agent/ ./render/ ./fonts/ ./display/... ./feed/... ./player/...
+	$(GO) test -run '^$$' -bench . -benchmem ./agent/ ./render/ ./fonts/ ./display/... ./feed/... ./player/... ./county/
 
 # A real kernel: QEMU boots Debian's kernel with an initramfs whose /init
 # draws the sample on /dev/fb0 (vesafb, 24 bpp) and on DRM (bochs); the
