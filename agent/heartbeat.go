@@ -104,7 +104,11 @@ func (r *reporter) beat(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return fleet.Send(ctx, r.client, a.cfg.Fleet, body)
+	reply, err := fleet.SendHeartbeat(ctx, r.client, a.cfg.Fleet, body)
+	if err == nil && reply.Screenshot {
+		r.screenshots(ctx)
+	}
+	return err
 }
 
 func (r *reporter) screenshots(ctx context.Context) {

@@ -1,11 +1,14 @@
 package fleet
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -131,4 +134,63 @@ func CountyHandler(repo http.Handler, s *Server) http.Handler {
 	m.Handle("/targets/", repo)
 	m.Handle("/", s.Handler())
 	return m
+}
+
+// Reply is the fleet server's answer to a heartbeat: requests for the
+// board, carried back on the heartbeat so the board needs no open port.
+type Reply struct {
+	// Screenshot asks the board to send its screenshots now.
+	Screenshot bool `json:"screenshot"`
+}
+
+// requestScreenshot answers POST /api/screenshot-request?village=V (the
+// button on the village page): the board's next heartbeat is told to send
+// its screenshots at once, instead of at its next five-minute round.
+func (s *Server) requestScreenshot(w http.ResponseWriter, r *http.Request) {
+	village := r.URL.Query().Get("village")
+	if !villagePattern.MatchString(village) {
+		http.Error(w, "not a village id", http.StatusBadRequest)
+		return
+	}
+	s.wantMu.Lock()
+	if s.wantShot == nil {
+		s.wantShot = map[string]bool{}
+	}
+	s.wantShot[village] = true
+	s.wantMu.Unlock()
+	http.Redirect(w, r, "/village/"+village, http.StatusSeeOther)
+}
+
+// takeScreenshotRequest reports and clears a pending request.
+func (s *Server) takeScreenshotRequest(village string) bool {
+	s.wantMu.Lock()
+	defer s.wantMu.Unlock()
+	want := s.wantShot[village]
+	delete(s.wantShot, village)
+	return want
+}
+
+// SendHeartbeat posts a signed heartbeat (see Sign) and returns what the
+// county asks of the board.
+func SendHeartbeat(ctx context.Context, client *http.Client, base string, body []byte) (Reply, error) {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(base, "/")+PathHeartbeat, bytes.NewReader(body))
+	if err != nil {
+		return Reply{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return Reply{}, fmt.Errorf("send heartbeat: %w", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode != http.StatusOK {
+		return Reply{}, &UploadError{Status: resp.StatusCode, Msg: strings.TrimSpace(string(b))}
+	}
+	var rep Reply
+	_ = json.Unmarshal(b, &rep) // an older server answers with no body
+	return rep, nil
 }

@@ -453,3 +453,48 @@ func TestVillagePage(t *testing.T) {
 		t.Errorf("unknown village page: %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestScreenshotOnRequest: the operator's button makes the board's next
+// heartbeat carry a request for screenshots, once.
+func TestScreenshotOnRequest(t *testing.T) {
+	srv, err := NewServer(filepath.Join(t.TempDir(), "f.db"), Opts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	pub, key, _ := ed25519.GenerateKey(nil)
+	if err := srv.Register("370783-101-001", pub); err != nil {
+		t.Fatal(err)
+	}
+	beat := func(sent time.Time) Reply {
+		t.Helper()
+		body, err := Sign(Heartbeat{Village: "370783-101-001", Sent: sent}, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := SendHeartbeat(context.Background(), hs.Client(), hs.URL, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	t0 := time.Now()
+	if beat(t0).Screenshot {
+		t.Fatal("screenshot asked before anyone pressed the button")
+	}
+	noFollow := *hs.Client()
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noFollow.Post(hs.URL+"/api/screenshot-request?village=370783-101-001", "", nil)
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("request: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if !beat(t0.Add(time.Second)).Screenshot {
+		t.Error("next heartbeat did not carry the request")
+	}
+	if beat(t0.Add(2 * time.Second)).Screenshot {
+		t.Error("request carried twice")
+	}
+}

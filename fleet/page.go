@@ -355,6 +355,7 @@ var villageTmpl = template.Must(template.New("village").Funcs(funcs).Parse(`<!do
 </table>
 <h2>屏幕</h2><table>{{range .Displays}}<tr><th>{{.Name}}</th><td>正在显示 {{idle .Item}}</td><td>下一项 {{idle .Next}}</td>{{if ge .Brightness 0}}<td>亮度 {{.Brightness}}{{if .PowerLimited}}（限流）{{end}}</td>{{end}}<td>错误 {{.Errors}}</td></tr>{{end}}</table>{{end}}
 <p class="meta">最后心跳（县里收到）{{when .V.Received}}</p>
+<form method="post" action="/api/screenshot-request?village={{.V.Village}}"><button type="submit">立即截图（下次心跳时上传）</button></form>
 {{with .V.Shots}}<h2>最近截图</h2><div class="shots big">{{range .}}<figure><img src="{{.URL}}" alt="{{.Display}} 截图"><figcaption>{{.Display}} · {{when .Sent}}</figcaption></figure>{{end}}</div>{{end}}
 <h2>展示记录</h2>
 <p class="{{if not .ChainOK}}bad{{end}}">{{.Chain}}</p>

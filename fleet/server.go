@@ -45,6 +45,10 @@ type Server struct {
 	// proofMu serialises proof uploads per server: check-then-append must
 	// not interleave for one village.
 	proofMu sync.Mutex
+	// wantShot holds villages whose operator asked for screenshots now;
+	// in memory only: a request lost to a restart is simply asked again.
+	wantMu   sync.Mutex
+	wantShot map[string]bool
 }
 
 var (
@@ -185,6 +189,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("GET "+PathProofHead, s.getProofHead)
 	m.HandleFunc("GET /api/fleet.json", s.getFleetJSON)
 	m.HandleFunc("GET /api/audit", s.getAudit)
+	m.HandleFunc("POST /api/screenshot-request", s.requestScreenshot)
 	m.HandleFunc("GET /shot/{village}/{display}", s.getShot)
 	m.HandleFunc("GET /village/{village}", s.getVillage)
 	m.HandleFunc("GET /{$}", s.getFleet)
@@ -225,7 +230,8 @@ func (s *Server) postHeartbeat(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		http.Error(w, "store heartbeat: "+err.Error(), http.StatusInternalServerError)
 	default:
-		w.WriteHeader(http.StatusOK)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(Reply{Screenshot: s.takeScreenshotRequest(h.Village)})
 	}
 }
 
