@@ -42,6 +42,7 @@ type Agent struct {
 	clock *clock.Clock
 	now   func() time.Time
 	dims  []*dimmer // set once by Run before status is served
+	devs  map[string]display.Drawer
 	proof *proof.Log
 
 	mu       sync.Mutex
@@ -256,6 +257,10 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 	}
 	pl := player.New(a.Content, playNow, pouts...)
 	a.dims = dims
+	a.devs = map[string]display.Drawer{}
+	for _, o := range outs {
+		a.devs[o.Name] = o.Dev
+	}
 	if a.proof, err = openProof(a.cfg.State); err != nil {
 		return err
 	}

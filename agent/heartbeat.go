@@ -90,7 +90,14 @@ func (r *reporter) beat(ctx context.Context) error {
 		if !ok {
 			lvl = 255
 		}
-		h.Displays = append(h.Displays, fleet.DisplayStatus{Name: s.Display, Item: s.Item, Next: s.Next, Errors: s.Errors, Brightness: lvl})
+		ds := fleet.DisplayStatus{Name: s.Display, Item: s.Item, Next: s.Next, Errors: s.Errors, Brightness: lvl}
+		// LED drivers scale frames down to the power supply's budget; the
+		// county should know a board runs dimmer than configured.
+		if l, ok := a.devs[s.Display].(interface{ Limited() (uint64, float64) }); ok {
+			n, scale := l.Limited()
+			ds.PowerLimited = n > 0 && scale < 1
+		}
+		h.Displays = append(h.Displays, ds)
 	}
 	var fs syscall.Statfs_t
 	if syscall.Statfs(a.cfg.State, &fs) == nil {
