@@ -13,7 +13,6 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/sunboard/sunboard/content"
 	"github.com/sunboard/sunboard/display/brightness"
 	"github.com/sunboard/sunboard/player"
 
@@ -195,21 +194,4 @@ func ParseConfig(name string, raw []byte) (*Config, error) {
 		}
 	}
 	return &c, nil
-}
-
-// ParseTime reads a --at flag: RFC 3339, or a China wall time
-// "2006-01-02T15:04" / "2006-01-02"; "" is now.
-func ParseTime(s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return now, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, content.ChinaTime); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("--at %q: want 2026-11-22T09:30 (China time) or RFC 3339", s)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sunboard/sunboard/agent"
+	"github.com/sunboard/sunboard/content"
 )
 
 const usage = `usage:
@@ -71,7 +72,7 @@ func run(ctx context.Context, cmd, config, out, at, listen string) error {
 		if out == "" {
 			return fmt.Errorf("--out DIR is required")
 		}
-		t, err := agent.ParseTime(at, time.Now())
+		t, err := content.ParseTime(at, time.Now())
 		if err != nil {
 			return err
 		}

@@ -4,29 +4,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/sunboard/sunboard/agent"
-	"github.com/sunboard/sunboard/content"
 	"github.com/sunboard/sunboard/county"
-	"github.com/sunboard/sunboard/feed/doorbell"
 	"github.com/sunboard/sunboard/feed/publish"
-	"github.com/sunboard/sunboard/fleet"
-	"github.com/sunboard/sunboard/player/proof"
-	"github.com/sunboard/sunboard/render"
 )
 
 const usage = `usage:
@@ -101,9 +87,12 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 	repo, addr := f.repo, f.addr
 	switch cmd {
 	case "preview":
-		return preview(f, args)
+		if len(args) != 1 {
+			return fmt.Errorf("name one CONTENT_DIR")
+		}
+		return county.PreviewCmd(args[0], f.display, f.out, f.at, os.Stdout)
 	case "audit":
-		return audit(ctx, f)
+		return county.Audit(ctx, f.fleetURL, f.village, f.item, os.Stdout)
 	}
 	if repo == "" {
 		return fmt.Errorf("--repo DIR is required\n%s", usage)
@@ -129,7 +118,7 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 			return err
 		}
 		if f.doorbell != "" {
-			return ring(ctx, f.doorbell, args)
+			return county.Ring(ctx, f.doorbell, args, os.Stdout)
 		}
 		return nil
 	case "approve":
@@ -150,148 +139,9 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 		}
 		return publish.ReportPending(repo, os.Stdout)
 	case "device add":
-		return addDevice(repo, f.village, f.key)
+		return county.AddDevice(repo, f.village, f.key, os.Stdout)
 	case "serve":
-		return serve(ctx, repo, addr, args)
+		return county.Serve(ctx, repo, addr, args, os.Stdout)
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
-}
-
-func preview(f flags, args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("name one CONTENT_DIR")
-	}
-	profile, size, _ := strings.Cut(f.display, ":")
-	p, err := render.ParseProfile(profile, size)
-	if err != nil {
-		return fmt.Errorf("--display %q: %w", f.display, err)
-	}
-	at, err := agent.ParseTime(f.at, time.Now())
-	if err != nil {
-		return err
-	}
-	files, err := county.Preview(args[0], p, f.out, at)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("%d pages for %s in %s; contact sheet %s\n", len(files)-1, f.display, f.out, files[len(files)-1])
-	return nil
-}
-
-// ring tells the published villages' boards to sync now.
-func ring(ctx context.Context, broker string, dirs []string) error {
-	var ids []string
-	for _, dir := range dirs {
-		v, err := content.Load(os.DirFS(dir))
-		if err != nil {
-			return err
-		}
-		ids = append(ids, v.ID)
-	}
-	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := doorbell.Ring(rctx, broker, ids, time.Now().UTC().Format(time.RFC3339)); err != nil {
-		return fmt.Errorf("doorbell %s: %w (content is published; boards will see it at their next poll)", broker, err)
-	}
-	fmt.Printf("rang the doorbell of %d villages at %s\n", len(ids), broker)
-	return nil
-}
-
-func serve(ctx context.Context, repo, addr string, contentDirs []string) error {
-	r, err := publish.Open(repo)
-	if err != nil {
-		return err
-	}
-	windows := map[string][]proof.Window{}
-	for _, dir := range contentDirs {
-		v, err := content.Load(os.DirFS(dir))
-		if err != nil {
-			return err
-		}
-		windows[v.ID] = fleet.ContentWindows(v)
-	}
-	fl, err := fleet.NewServer(filepath.Join(repo, "fleet.db"), fleet.Opts{
-		Windows: func(village string) []proof.Window { return windows[village] }})
-	if err != nil {
-		return err
-	}
-	defer fl.Close()
-	devices := filepath.Join(repo, "devices")
-	go func() {
-		for {
-			if err := fleet.LoadDevices(fl, devices); err != nil {
-				fmt.Fprintln(os.Stderr, "devices:", err)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Minute):
-			}
-		}
-	}()
-	srv := &http.Server{Addr: addr, Handler: fleet.CountyHandler(r.Handler(), fl), ReadHeaderTimeout: 10 * time.Second}
-	go func() { <-ctx.Done(); _ = srv.Close() }()
-	fmt.Printf("serving %s at http://%s/ (agents pin %s; fleet page at /)\n", repo, addr, r.RootPath())
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-var villageID = regexp.MustCompile(`^[0-9]{6}-[0-9]{3}-[0-9]{3}$`)
-
-func addDevice(repo, village, keyFile string) error {
-	b, err := os.ReadFile(keyFile)
-	if err != nil {
-		return err
-	}
-	if _, err := proof.ParsePublicKey(b); err != nil {
-		return fmt.Errorf("%s: %w", keyFile, err)
-	}
-	if !villageID.MatchString(village) {
-		return fmt.Errorf("--village %q: not a village id like 370783-101-001", village)
-	}
-	dir := filepath.Join(repo, "devices")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, village+".pub"), b, 0o644); err != nil {
-		return err
-	}
-	fmt.Printf("registered the board of %s; a running sunpub serve picks it up within a minute\n", village)
-	return nil
-}
-
-func audit(ctx context.Context, f flags) error {
-	u, err := url.Parse(strings.TrimSuffix(f.fleetURL, "/") + "/api/audit")
-	if err != nil {
-		return err
-	}
-	q := url.Values{"village": {f.village}}
-	if f.item != "" {
-		q.Set("item", f.item)
-	}
-	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("%s: %s: %s", u, resp.Status, strings.TrimSpace(string(b)))
-	}
-	var ans fleet.AuditAnswer
-	if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil {
-		return err
-	}
-	fmt.Print(ans.Summary)
-	if !ans.OK {
-		return fmt.Errorf("village %s: not every item was shown for its whole 公示期", f.village)
-	}
-	return nil
 }
