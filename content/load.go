@@ -186,11 +186,67 @@ func Load(fsys fs.FS) (*Village, error) {
 			v.Items = append(v.Items, it)
 		}
 	}
+	items, cerrs := loadCountyItems(fsys, v.ID)
+	v.Items = append(v.Items, items...)
+	errs = append(errs, cerrs...)
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	sort.Slice(v.Items, func(i, j int) bool { return v.Items[i].ID < v.Items[j].ID })
 	return v, nil
+}
+
+// CountyDir is the subfolder holding county-wide items (policies, urgent
+// notices the county alone signs for every village); the feed places them
+// there beside the village's own files.
+const CountyDir = "county"
+
+// loadCountyItems reads county/*.md as items. Their ids get a "county-"
+// prefix so they never collide with a village item, and their photos and
+// tables are resolved inside county/.
+func loadCountyItems(fsys fs.FS, villageID string) ([]*Item, Errors) {
+	sub, err := fs.Sub(fsys, CountyDir)
+	if err != nil {
+		return nil, nil
+	}
+	entries, err := fs.ReadDir(sub, ".")
+	if err != nil {
+		return nil, nil // no county items
+	}
+	var items []*Item
+	var errs Errors
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".md") || strings.EqualFold(e.Name(), "README.md") {
+			continue
+		}
+		it, ierrs := loadItem(sub, villageID, e.Name())
+		for _, ie := range ierrs {
+			ie.File = path.Join(CountyDir, ie.File)
+		}
+		errs = append(errs, ierrs...)
+		if it == nil {
+			continue
+		}
+		it.ID = "county-" + it.ID
+		it.Number = villageID + "-" + it.ID
+		for i := range it.Body {
+			if it.Body[i].Kind == Image {
+				it.Body[i].Src = path.Join(CountyDir, it.Body[i].Src)
+			}
+		}
+		if it.TableFile != "" {
+			it.TableFile = path.Join(CountyDir, it.TableFile)
+		}
+		if it.Table != nil {
+			for i, src := range it.Table.Voucher {
+				if src != "" {
+					it.Table.Voucher[i] = path.Join(CountyDir, src)
+				}
+			}
+		}
+		items = append(items, it)
+	}
+	return items, errs
 }
 
 // personalMsg is the message for a personal number found in a field.

@@ -1,6 +1,9 @@
 package content_test
 
 import (
+	"bytes"
+	"image"
+	"image/jpeg"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -172,4 +175,39 @@ func TestWithdrawal(t *testing.T) {
 			t.Errorf("%q: error %v, want %q", tt.front, err, tt.want)
 		}
 	}
+}
+
+// TestCountyItems: county-wide items sit in county/ beside the village's
+// own; their photos resolve inside county/ and their ids cannot collide.
+func TestCountyItems(t *testing.T) {
+	img := sampleJPEG(t)
+	fsys := fstest.MapFS{
+		"village.toml":            {Data: []byte(villageTOML)},
+		"flood.md":                {Data: []byte("---\ntitle: 村通知\ncategory: 村务公开/通告栏\npublish: 2026-11-01\nuntil: 2026-11-30\n---\n正文\n")},
+		"county/flood.md":         {Data: []byte("---\ntitle: 全县防汛紧急通知\ncategory: 村务公开/通告栏\npublish: 2026-11-01\nuntil: 2026-11-30\npriority: urgent\n---\n![转移路线](photos/route.jpg)\n")},
+		"county/photos/route.jpg": {Data: img},
+	}
+	v, err := content.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Items) != 2 || v.Items[0].ID != "county-flood" || v.Items[1].ID != "flood" {
+		t.Fatalf("items = %v", v.Items)
+	}
+	if src := v.Items[0].Body[0].Src; src != "county/photos/route.jpg" {
+		t.Errorf("county photo src = %q", src)
+	}
+	fsys["county/flood.md"] = &fstest.MapFile{Data: []byte("---\ntitle: t\n---\n")}
+	if _, err := content.Load(fsys); err == nil || !strings.Contains(err.Error(), "county/flood.md") {
+		t.Errorf("county item error does not name county/flood.md: %v", err)
+	}
+}
+
+func sampleJPEG(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 8, 8)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
