@@ -2,8 +2,8 @@ package player
 
 import (
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/sunboard/sunboard/content"
 )
