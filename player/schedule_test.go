@@ -66,3 +66,34 @@ func TestWithdrawalNotice(t *testing.T) {
 		t.Error("the original item was modified")
 	}
 }
+
+// TestWindowEdges: the 公示期 is whole China days, inclusive of until,
+// whatever the board's clock zone; leap days count.
+func TestWindowEdges(t *testing.T) {
+	cst := content.ChinaTime
+	leap := item("leap", "财务公开/收支情况", "2028-02-28", "2028-02-29", content.Normal)
+	nov := item("nov", "村务公开/通告栏", "2026-11-01", "2026-11-30", content.Normal)
+	tests := []struct {
+		name string
+		it   *content.Item
+		at   time.Time
+		want bool
+	}{
+		{"first instant", nov, time.Date(2026, 11, 1, 0, 0, 0, 0, cst), true},
+		{"just before", nov, time.Date(2026, 10, 31, 23, 59, 59, 999999999, cst), false},
+		{"last instant of until", nov, time.Date(2026, 11, 30, 23, 59, 59, 999999999, cst), true},
+		{"midnight after until", nov, time.Date(2026, 12, 1, 0, 0, 0, 0, cst), false},
+		{"UTC evening is China's next day", nov, time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC), false},
+		{"UTC afternoon still the last day", nov, time.Date(2026, 11, 30, 15, 59, 59, 0, time.UTC), true},
+		{"leap day shown", leap, time.Date(2028, 2, 29, 12, 0, 0, 0, cst), true},
+		{"after leap day", leap, time.Date(2028, 3, 1, 0, 0, 0, 0, cst), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := &content.Village{Items: []*content.Item{tt.it}}
+			if got := len(Due(v, tt.at)) == 1; got != tt.want {
+				t.Errorf("Due at %v = %v, want %v", tt.at, got, tt.want)
+			}
+		})
+	}
+}
