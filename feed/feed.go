@@ -55,7 +55,9 @@ const DefaultQuota int64 = 512 << 20
 type Version struct {
 	Number   int64     // TUF snapshot version at which this content was first verified
 	Verified time.Time // when it was verified
-	FS       fs.FS     // the village folder as published, read from objects/
+	// FS is the village folder as published, read from objects/, with the
+	// county-wide items (publish.Repo.PublishCounty) under county/.
+	FS fs.FS
 }
 
 // keepVersions is Opts.Keep's default.
@@ -95,7 +97,8 @@ type fileRec struct {
 type versionRec struct {
 	Number   int64              `json:"number"`
 	Verified time.Time          `json:"verified"`
-	Manifest string             `json:"manifest"` // sha256 of the manifest target
+	Manifest string             `json:"manifest"`         // sha256 of the village manifest target
+	County   string             `json:"county,omitempty"` // sha256 of the county-wide manifest, "" if none
 	Files    map[string]fileRec `json:"files"`
 }
 
@@ -360,6 +363,9 @@ func (f *Feed) gc(extra map[string]bool) {
 	}
 	for _, v := range f.hist {
 		used[v.Manifest] = true
+		if v.County != "" {
+			used[v.County] = true
+		}
 		for _, fr := range v.Files {
 			used[fr.SHA256] = true
 		}

@@ -89,11 +89,21 @@ func (f *Feed) sync(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	ci, err := countyManifestInfo(up)
+	if err != nil {
+		return false, err
+	}
+	csum := ""
+	if ci != nil {
+		if csum, err = sha256Hex(ci); err != nil {
+			return false, err
+		}
+	}
 	f.mu.RLock()
 	var prev []versionRec
 	prev = append(prev, f.hist...)
 	f.mu.RUnlock()
-	if len(prev) > 0 && prev[0].Manifest == msum {
+	if len(prev) > 0 && prev[0].Manifest == msum && prev[0].County == csum {
 		return false, nil
 	}
 	if err := f.fetchTarget(ft, mi); err != nil {
@@ -107,31 +117,53 @@ func (f *Feed) sync(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("manifest %s (snapshot %d): %w", mpath, snapVersion, err)
 	}
-	rec := versionRec{Number: snapVersion, Verified: now.UTC(), Manifest: msum, Files: map[string]fileRec{}}
+	rec := versionRec{Number: snapVersion, Verified: now.UTC(), Manifest: msum, County: csum, Files: map[string]fileRec{}}
 	// Resolve and check every file first, so the quota is known before a
 	// byte of content is downloaded.
 	var infos []*metadata.TargetFiles
-	for _, rel := range m.Rels() {
-		e := m.Files[rel]
-		ti, err := up.GetTargetInfo(e.Target)
-		if err != nil {
-			return false, fmt.Errorf("manifest lists %q as %s, which is not a signed target: %w", rel, e.Target, err)
+	resolve := func(m *scheme.Manifest, prefix string, check func(string) error) error {
+		for _, rel := range m.Rels() {
+			e := m.Files[rel]
+			ti, err := up.GetTargetInfo(e.Target)
+			if err != nil {
+				return fmt.Errorf("manifest lists %q as %s, which is not a signed target: %w", rel, e.Target, err)
+			}
+			if err := check(e.Target); err != nil {
+				return err
+			}
+			sum, err := sha256Hex(ti)
+			if err != nil {
+				return err
+			}
+			if sum != e.SHA256 || ti.Length != e.Length {
+				return fmt.Errorf("manifest entry %q disagrees with signed target %s (sha256 %s length %d, signed %s length %d)",
+					rel, e.Target, e.SHA256, e.Length, sum, ti.Length)
+			}
+			infos = append(infos, ti)
+			rec.Files[prefix+rel] = fileRec{SHA256: sum, Length: ti.Length}
 		}
-		if err := f.checkSource(up, e.Target); err != nil {
-			return false, err
-		}
-		sum, err := sha256Hex(ti)
-		if err != nil {
-			return false, err
-		}
-		if sum != e.SHA256 || ti.Length != e.Length {
-			return false, fmt.Errorf("manifest entry %q disagrees with signed target %s (sha256 %s length %d, signed %s length %d)",
-				rel, e.Target, e.SHA256, e.Length, sum, ti.Length)
-		}
-		infos = append(infos, ti)
-		rec.Files[rel] = fileRec{SHA256: sum, Length: ti.Length}
+		return nil
 	}
-	kept, err := f.makeRoom(rec, mi.Length, prev)
+	if err := resolve(m, "", func(p string) error { return f.checkSource(up, p) }); err != nil {
+		return false, err
+	}
+	if ci != nil {
+		if err := f.fetchTarget(ft, ci); err != nil {
+			return false, err
+		}
+		cdata, err := os.ReadFile(filepath.Join(f.dirs.objects, csum))
+		if err != nil {
+			return false, fmt.Errorf("read county manifest object: %w", err)
+		}
+		cm, err := scheme.ParseCountyManifest(cdata)
+		if err != nil {
+			return false, fmt.Errorf("county manifest %s (snapshot %d): %w", scheme.CountyManifestPath, snapVersion, err)
+		}
+		if err := resolve(cm, scheme.CountyDir+"/", func(p string) error { return checkCountySource(up, p) }); err != nil {
+			return false, err
+		}
+	}
+	kept, err := f.makeRoom(rec, prev)
 	if err != nil {
 		return false, err
 	}
@@ -152,9 +184,13 @@ func (f *Feed) sync(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// versionObjects returns the objects a version uses with their sizes.
-func versionObjects(v versionRec, manifestLen int64) map[string]int64 {
-	objs := map[string]int64{v.Manifest: manifestLen}
+// versionObjects returns the objects a version uses with their sizes; the
+// manifests' sizes are read from the store (0 when missing).
+func (f *Feed) versionObjects(v versionRec) map[string]int64 {
+	objs := map[string]int64{v.Manifest: f.objectSize(v.Manifest)}
+	if v.County != "" {
+		objs[v.County] = f.objectSize(v.County)
+	}
 	for _, fr := range v.Files {
 		objs[fr.SHA256] = fr.Length
 	}
@@ -167,8 +203,8 @@ func versionObjects(v versionRec, manifestLen int64) map[string]int64 {
 // fit together, rec is refused. Versions dropped here are dropped from
 // current.json and their objects deleted before the download starts, so the
 // space is really there; so are partial downloads rec does not need.
-func (f *Feed) makeRoom(rec versionRec, manifestLen int64, prev []versionRec) (kept []versionRec, err error) {
-	used := versionObjects(rec, manifestLen)
+func (f *Feed) makeRoom(rec versionRec, prev []versionRec) (kept []versionRec, err error) {
+	used := f.versionObjects(rec)
 	need := int64(0)
 	for _, n := range used {
 		need += n
@@ -176,7 +212,7 @@ func (f *Feed) makeRoom(rec versionRec, manifestLen int64, prev []versionRec) (k
 	newOnly := need
 	add := func(v versionRec) int64 {
 		extra := int64(0)
-		for sum, n := range versionObjects(v, f.objectSize(v.Manifest)) {
+		for sum, n := range f.versionObjects(v) {
 			if _, ok := used[sum]; !ok {
 				extra += n
 			}
@@ -184,7 +220,7 @@ func (f *Feed) makeRoom(rec versionRec, manifestLen int64, prev []versionRec) (k
 		return extra
 	}
 	commit := func(v versionRec) {
-		for sum, n := range versionObjects(v, f.objectSize(v.Manifest)) {
+		for sum, n := range f.versionObjects(v) {
 			used[sum] = n
 		}
 	}
@@ -221,7 +257,7 @@ func (f *Feed) makeRoom(rec versionRec, manifestLen int64, prev []versionRec) (k
 		f.mu.Unlock()
 	}
 	wanted := map[string]bool{}
-	for sum := range versionObjects(rec, manifestLen) {
+	for sum := range f.versionObjects(rec) {
 		wanted[sum] = true
 	}
 	f.gc(wanted)
@@ -378,6 +414,42 @@ func syncFile(p string) error {
 	defer fh.Close()
 	if err := fh.Sync(); err != nil {
 		return fmt.Errorf("fsync %q: %w", p, err)
+	}
+	return nil
+}
+
+// countyManifestInfo returns the signed target info of the county-wide
+// manifest, or nil when the county has published no county-wide items. It is
+// accepted only from the top-level targets (the county's key): found through
+// any delegation instead, it is refused.
+func countyManifestInfo(up *updater.Updater) (*metadata.TargetFiles, error) {
+	p := scheme.CountyManifestPath
+	if err := checkCountySource(up, p); err != nil {
+		ti, gerr := up.GetTargetInfo(p)
+		if gerr == nil && ti != nil {
+			return nil, err
+		}
+		if errors.Is(gerr, &metadata.ErrRepository{}) {
+			return nil, fmt.Errorf("%s: delegated metadata refused: %w", p, gerr)
+		}
+		return nil, nil // not published
+	}
+	ti, err := up.GetTargetInfo(p)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return ti, nil
+}
+
+// checkCountySource refuses a county-wide target that is not listed in the
+// top-level targets: county/* is the county's alone, never a township's.
+func checkCountySource(up *updater.Updater, p string) error {
+	top := up.GetTrustedMetadataSet().Targets[metadata.TARGETS]
+	if top == nil {
+		return fmt.Errorf("%s: no trusted targets", p)
+	}
+	if _, ok := top.Signed.Targets[p]; !ok {
+		return fmt.Errorf("%s is not signed by the county's targets key (county-wide items are the county's alone): refused", p)
 	}
 	return nil
 }

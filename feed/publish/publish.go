@@ -14,7 +14,7 @@
 //	public/     what is served: metadata/ (consistent snapshots) and targets/
 //
 // Trust model: root delegates to targets (the county), which signs county-wide
-// items (county/*) itself and delegates villages/<township>/*/* to one role per
+// items (county/*, see PublishCounty) itself and delegates villages/<township>/*/* to one role per
 // township, "township-<id>", whose keys are {county.json, the township's
 // reviewer key} with threshold VillageThreshold (default 2), terminating. So
 // neither the county nor a township alone can change what a village shows.
@@ -262,6 +262,43 @@ func (r *Repo) PublishVillage(villageID string, files map[string][]byte) error {
 		}
 		return r.stageVillage(twp, dir, want)
 	}
+	if err := r.publishTop(st, dir, mpath, m, mb, files); err != nil {
+		return fmt.Errorf("publish %s: %w", villageID, err)
+	}
+	return nil
+}
+
+// PublishCounty replaces the county-wide items (policies, urgent notices)
+// with files (relpath → content), signed by the county alone in the
+// top-level targets: targets county/<flatname> and the manifest
+// county/manifest.json, the same scheme as a village folder. Every agent
+// shows them under county/ of its village folder, in the same version as
+// its village files. An empty files removes every county-wide item.
+// Publishing the same set again changes nothing.
+func (r *Repo) PublishCounty(files map[string][]byte) error {
+	m, err := scheme.NewCountyManifest(files)
+	if err != nil {
+		return fmt.Errorf("publish county items: %w", err)
+	}
+	mb, err := m.Marshal()
+	if err != nil {
+		return fmt.Errorf("publish county items: encode manifest: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st, err := r.load()
+	if err != nil {
+		return err
+	}
+	if err := r.publishTop(st, scheme.CountyDir, scheme.CountyManifestPath, m, mb, files); err != nil {
+		return fmt.Errorf("publish county items: %w", err)
+	}
+	return nil
+}
+
+// publishTop replaces the top-level targets under dir with the manifest's
+// files and the manifest itself at mpath, and commits if anything changed.
+func (r *Repo) publishTop(st *state, dir, mpath string, m *scheme.Manifest, mb []byte, files map[string][]byte) error {
 	tg := st.targets.Signed.Targets
 	want := map[string]*metadata.TargetFiles{}
 	add := func(p string, data []byte) error {
@@ -271,11 +308,11 @@ func (r *Repo) PublishVillage(villageID string, files map[string][]byte) error {
 	}
 	for _, rel := range m.Rels() {
 		if err := add(m.Files[rel].Target, files[rel]); err != nil {
-			return fmt.Errorf("publish %s: %w", villageID, err)
+			return err
 		}
 	}
 	if err := add(mpath, mb); err != nil {
-		return fmt.Errorf("publish %s: %w", villageID, err)
+		return err
 	}
 	old := map[string]*metadata.TargetFiles{}
 	for p, tf := range tg {

@@ -11,6 +11,17 @@
 // ("photos/a.jpg", "通知.md") are flattened into one segment by Flatten. The
 // per-village manifest lives at the fixed name ManifestName in the same folder;
 // Flatten never yields that name.
+//
+// County-wide items (policies, urgent notices) that the county alone signs
+// for every village have exactly two segments,
+//
+//	county/<flatname>
+//
+// with their manifest at CountyManifestPath. No township pattern
+// ("villages/<twp>/*/*") can match them, and agents accept them only from the
+// top-level targets role. An agent shows them under the CountyDir
+// subdirectory of the village folder, so a village relpath may not start
+// with "county/".
 package scheme
 
 import (
@@ -30,6 +41,17 @@ const ManifestName = "manifest.json"
 // maxFlatLen keeps "<sha256 hex>.<flatname>" (the consistent-snapshot file
 // name on the server) under the usual 255-byte file name limit.
 const maxFlatLen = 255 - 64 - 1
+
+// CountyDir is both the target directory of county-wide items and the
+// subdirectory of a village folder where agents show them.
+const CountyDir = "county"
+
+// CountyManifestPath is the target path of the county-wide manifest.
+const CountyManifestPath = CountyDir + "/" + ManifestName
+
+// countyOwner is the Manifest.Village value of the county-wide manifest; it
+// is never a valid village id (those have three groups).
+const countyOwner = CountyDir
 
 // ParseVillage splits a village id "370783-101-001" and returns its township
 // id "370783-101".
@@ -124,13 +146,28 @@ type Manifest struct {
 }
 
 // NewManifest builds the manifest for files (relpath → content).
+// A village relpath may not start with CountyDir+"/" (agents show county-wide
+// items there).
 func NewManifest(village string, files map[string][]byte) (*Manifest, error) {
 	dir, err := Dir(village)
 	if err != nil {
 		return nil, err
 	}
-	m := &Manifest{Village: village, Files: make(map[string]File, len(files))}
+	return newManifest(village, dir, files)
+}
+
+// NewCountyManifest builds the county-wide manifest for files (relpath →
+// content); targets are CountyDir+"/"+Flatten(relpath).
+func NewCountyManifest(files map[string][]byte) (*Manifest, error) {
+	return newManifest(countyOwner, CountyDir, files)
+}
+
+func newManifest(owner, dir string, files map[string][]byte) (*Manifest, error) {
+	m := &Manifest{Village: owner, Files: make(map[string]File, len(files))}
 	for rel, data := range files {
+		if err := checkOwnerRel(owner, rel); err != nil {
+			return nil, err
+		}
 		flat, err := Flatten(rel)
 		if err != nil {
 			return nil, err
@@ -169,6 +206,25 @@ func ParseManifest(data []byte, village string) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseManifest(data, village, dir)
+}
+
+// ParseCountyManifest decodes and validates the county-wide manifest: every
+// entry must be CountyDir+"/"+Flatten(relpath).
+func ParseCountyManifest(data []byte) (*Manifest, error) {
+	return parseManifest(data, countyOwner, CountyDir)
+}
+
+// checkOwnerRel refuses village relpaths under CountyDir: the agent merges
+// county-wide items there.
+func checkOwnerRel(owner, rel string) error {
+	if owner != countyOwner && (rel == CountyDir || strings.HasPrefix(rel, CountyDir+"/")) {
+		return fmt.Errorf("relpath %q: %s/ is reserved for county-wide items", rel, CountyDir)
+	}
+	return nil
+}
+
+func parseManifest(data []byte, village, dir string) (*Manifest, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var m Manifest
@@ -188,6 +244,9 @@ func ParseManifest(data []byte, village string) (*Manifest, error) {
 		m.Files = map[string]File{}
 	}
 	for rel, f := range m.Files {
+		if err := checkOwnerRel(village, rel); err != nil {
+			return nil, fmt.Errorf("manifest: %w", err)
+		}
 		flat, err := Flatten(rel)
 		if err != nil {
 			return nil, fmt.Errorf("manifest: %w", err)

@@ -140,3 +140,43 @@ func FuzzParseManifest(f *testing.F) {
 		}
 	})
 }
+
+func TestCountyManifest(t *testing.T) {
+	m, err := NewCountyManifest(map[string][]byte{"2026-11-flood.md": []byte("x"), "photos/x.jpg": {1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Files["photos/x.jpg"].Target; got != "county/photos_2Fx.jpg" {
+		t.Errorf("county target %q", got)
+	}
+	b, _ := m.Marshal()
+	if _, err := ParseCountyManifest(b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseManifest(b, "370783-101-001"); err == nil {
+		t.Error("county manifest accepted as a village manifest")
+	}
+	vm, _ := NewManifest("370783-101-001", map[string][]byte{"a.md": {1}})
+	vb, _ := vm.Marshal()
+	if _, err := ParseCountyManifest(vb); err == nil {
+		t.Error("village manifest accepted as the county manifest")
+	}
+	// No township pattern covers county targets.
+	role := metadata.DelegatedRole{Name: "t", Paths: []string{"villages/370783-101/*/*"}}
+	for _, p := range []string{CountyManifestPath, m.Files["photos/x.jpg"].Target} {
+		if ok, _ := role.IsDelegatedPath(p); ok {
+			t.Errorf("%q matched by a township pattern", p)
+		}
+	}
+	for _, rel := range []string{"county/a.md", "county"} {
+		if _, err := NewManifest("370783-101-001", map[string][]byte{rel: {1}}); err == nil {
+			t.Errorf("village relpath %q accepted", rel)
+		}
+	}
+	// A forged village manifest listing county/ is refused by the agent.
+	forged := []byte(`{"village":"370783-101-001","files":{"county/a.md":{"target":"villages/370783-101/370783-101-001/county_2Fa.md","sha256":"` +
+		strings.Repeat("0", 64) + `","length":1}}}`)
+	if _, err := ParseManifest(forged, "370783-101-001"); err == nil || !strings.Contains(err.Error(), "reserved") {
+		t.Errorf("village manifest with county/ relpath: %v", err)
+	}
+}
