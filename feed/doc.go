@@ -7,6 +7,12 @@
 // takes content off the board: Current keeps returning the last verified
 // version while Sync reports why it could not move on.
 //
+// A version is the village's files plus the county-wide items (policies,
+// urgent notices) that the county alone signs for every village
+// (publish.Repo.PublishCounty): Version.FS shows them under county/, and a
+// county publish makes a new version on every board. county/* targets are
+// accepted only from the top-level targets role, never through a township.
+//
 // State directory:
 //
 //	tuf/          go-tuf's trusted metadata (root.json pinned on first use)
