@@ -30,8 +30,12 @@ type AuditAnswer struct {
 // getAudit answers GET /api/audit?village=V[&item=I] from the stored proof
 // log and the 公示期 windows of Opts.Windows: was each item on every
 // display for its whole window, where are the gaps, is the chain intact.
-func (s *Server) getAudit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, who Who) {
 	village := r.URL.Query().Get("village")
+	if !who.Role.Allows(village) {
+		forbidden(w, village)
+		return
+	}
 	if s.opts.Windows == nil {
 		http.Error(w, "this fleet server does not know the 公示期 windows (start sunpub serve with --content)", http.StatusNotImplemented)
 		return
@@ -146,10 +150,14 @@ type Reply struct {
 // requestScreenshot answers POST /api/screenshot-request?village=V (the
 // button on the village page): the board's next heartbeat is told to send
 // its screenshots at once, instead of at its next five-minute round.
-func (s *Server) requestScreenshot(w http.ResponseWriter, r *http.Request) {
+func (s *Server) requestScreenshot(w http.ResponseWriter, r *http.Request, who Who) {
 	village := r.URL.Query().Get("village")
 	if !villagePattern.MatchString(village) {
 		http.Error(w, "not a village id", http.StatusBadRequest)
+		return
+	}
+	if !who.Role.Allows(village) {
+		forbidden(w, village)
 		return
 	}
 	s.wantMu.Lock()

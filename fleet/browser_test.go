@@ -170,6 +170,17 @@ func TestFleetPageInChromium(t *testing.T) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/", e.srv.Handler())
+	// The browser logs in through a test hook that starts a session the
+	// way POST /login does (the form itself is tested in auth_test.go).
+	if err := e.srv.AddOperator("browser-op", "browser-password", RoleCounty); err != nil {
+		t.Fatal(err)
+	}
+	mux.HandleFunc("GET /__login", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := e.srv.startSession(w, "browser-op"); err != nil {
+			t.Error(err)
+		}
+		http.Redirect(w, r, r.URL.Query().Get("then"), http.StatusSeeOther)
+	})
 	mux.HandleFunc("GET /__check", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, checkPage)
@@ -177,7 +188,7 @@ func TestFleetPageInChromium(t *testing.T) {
 	hs := httptest.NewServer(mux)
 	defer hs.Close()
 
-	dom := runChromium(t, "--dump-dom", hs.URL+"/__check")
+	dom := runChromium(t, "--dump-dom", hs.URL+"/__login?then=/__check")
 	m := regexp.MustCompile(`(?s)<pre id="check">(.*?)</pre>`).FindSubmatch(dom)
 	if m == nil || len(m[1]) == 0 {
 		t.Fatalf("no #check output in the DOM (%d bytes):\n%.2000s", len(dom), dom)
@@ -212,7 +223,7 @@ func TestFleetPageInChromium(t *testing.T) {
 	}
 
 	// The offline ones are marked 离线 in the page's own text too.
-	page := runChromium(t, "--dump-dom", hs.URL+"/")
+	page := runChromium(t, "--dump-dom", hs.URL+"/__login?then=/")
 	first := bytes.Index(page, []byte(`<section class="v`))
 	if first < 0 || !bytes.Contains(page[first:first+600], []byte("离线")) {
 		t.Errorf("first village on the page is not marked 离线:\n%.600s", page[max(first, 0):])
@@ -221,9 +232,9 @@ func TestFleetPageInChromium(t *testing.T) {
 	shot := filepath.Join(t.TempDir(), "fleet.png")
 	if dir := os.Getenv("FLEET_SCREENSHOT_DIR"); dir != "" {
 		shot = filepath.Join(dir, "fleet.png") // to look at it: FLEET_SCREENSHOT_DIR=/tmp go test -run Chromium
-		runChromium(t, "--screenshot="+filepath.Join(dir, "village.png"), "--window-size=1400,1000", hs.URL+"/village/370783-101-001")
+		runChromium(t, "--screenshot="+filepath.Join(dir, "village.png"), "--window-size=1400,1000", hs.URL+"/__login?then=/village/370783-101-001")
 	}
-	runChromium(t, "--screenshot="+shot, "--window-size=1400,1000", hs.URL+"/")
+	runChromium(t, "--screenshot="+shot, "--window-size=1400,1000", hs.URL+"/__login?then=/")
 	if fi, err := os.Stat(shot); err != nil || fi.Size() < 10_000 {
 		t.Errorf("screenshot of the fleet page %s: %v", shot, err)
 	}

@@ -24,7 +24,10 @@
 //	POST /api/screenshot       PNG body, headers X-Sunboard-Village/-Display/-Time/-Signature
 //	POST /api/proof?village=V  proof log lines; answers {"seq","hash"} of the last held
 //	GET  /api/proof/head?village=V
-//	GET  /api/fleet.json       every village, worst first
+//	GET  /api/fleet.json       every village the operator may see, worst first
+//	GET  /api/audit?village=V  the audit answer (`sunpub audit`)
+//	POST /api/screenshot-request?village=V  (form, csrf)
+//	GET/POST /login, POST /logout
 //	GET  /                     the fleet page (Chinese): 离线 first, then 故障, 过期, 正常
 //	GET  /village/V            one village: screenshots, proof log tail, chain check, audit
 //	GET  /shot/V/DISPLAY       the last screenshot
@@ -42,12 +45,24 @@
 // a display reports errors, or a proof upload was refused in the last day;
 // stale when the agent says its content is out of date; ok otherwise.
 //
-// # Not here yet
+// # Operators
 //
-// The fleet page and its read API have no operator login yet (accounts,
-// roles per township, sessions, CSRF): serve them only on a trusted network
-// until that lands. Device endpoints need no login: signatures are the
-// authentication.
+// The fleet page, /village/, /shot/ and the read API need an operator:
+// AddOperator (or `sunpub operator add`, AddOperatorCmd) makes an account
+// with a Role — RoleCounty, or TownshipRole("370783-101") for the villages
+// whose id starts 370783-101- only. Passwords are stored as argon2id
+// hashes with a per-account salt. POST /login (form on GET /login) starts a
+// session: a random 32-byte id in an HttpOnly, SameSite=Strict cookie
+// (Secure with Opts.SecureCookies), kept server-side as its SHA-256 with an
+// expiry (Opts.SessionTTL, 8 h); POST /logout ends it. Scripts and
+// `sunpub audit` send "Authorization: Bearer <token>" (NewToken). Without
+// either, pages answer 303 to /login and the API 401. Every state-changing
+// form (the screenshot request, logout) carries the session's CSRF token;
+// a missing or wrong one, or a foreign Origin, gets 403. A township
+// operator gets only its villages in the list and 403 for another's page,
+// screenshot, audit or request. Five failed logins lock the account and
+// the remote address for a minute, doubling with each further lockout.
+// Device endpoints need no login: signatures are the authentication.
 //
 // # When a province outgrows one machine
 //

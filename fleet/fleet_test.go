@@ -43,6 +43,39 @@ type env struct {
 	http  *httptest.Server
 	clock *fakeClock
 	ctx   context.Context
+	token string // a county-wide operator's API token; e.http.Client() sends it
+}
+
+func init() {
+	// Cheap argon2id for tests: the cost is a parameter, the checks are not.
+	argonParams.Time, argonParams.Memory, argonParams.Threads = 1, 64, 1
+}
+
+// bearer adds an operator's API token to every request.
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(r)
+}
+
+// operatorClient logs a county-wide operator in with an API token.
+func operatorClient(t *testing.T, s *Server, hs *httptest.Server) string {
+	t.Helper()
+	if err := s.AddOperator("county-op", "county-password", RoleCounty); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.NewToken("county-op")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := hs.Client()
+	c.Transport = bearer{tok, c.Transport}
+	return tok
 }
 
 func newEnv(t *testing.T, opts Opts) *env {
@@ -61,7 +94,8 @@ func newEnv(t *testing.T, opts Opts) *env {
 	t.Cleanup(func() { hs.Close(); s.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
-	return &env{srv: s, http: hs, clock: clock, ctx: ctx}
+	tok := operatorClient(t, s, hs)
+	return &env{srv: s, http: hs, clock: clock, ctx: ctx, token: tok}
 }
 
 func key(seed byte) ed25519.PrivateKey {
@@ -464,6 +498,7 @@ func TestScreenshotOnRequest(t *testing.T) {
 	defer srv.Close()
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
+	operatorClient(t, srv, hs)
 	pub, key, _ := ed25519.GenerateKey(nil)
 	if err := srv.Register("370783-101-001", pub); err != nil {
 		t.Fatal(err)

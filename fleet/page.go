@@ -165,18 +165,34 @@ var funcs = template.FuncMap{
 }
 
 type fleetPage struct {
+	Who                                Who
 	Now                                time.Time
 	Villages                           []VillageStatus
 	Total, OK, Stale, Offline, Errored int
 }
 
-func (s *Server) getFleet(w http.ResponseWriter, r *http.Request) {
-	vs, err := s.Fleet()
+// fleetFor is the part of the fleet the operator's role covers.
+func (s *Server) fleetFor(who Who) ([]VillageStatus, error) {
+	all, err := s.Fleet()
+	if err != nil {
+		return nil, err
+	}
+	vs := all[:0]
+	for _, v := range all {
+		if who.Role.Allows(v.Village) {
+			vs = append(vs, v)
+		}
+	}
+	return vs, nil
+}
+
+func (s *Server) getFleet(w http.ResponseWriter, r *http.Request, who Who) {
+	vs, err := s.fleetFor(who)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	p := fleetPage{Now: s.opts.Now(), Villages: vs, Total: len(vs)}
+	p := fleetPage{Who: who, Now: s.opts.Now(), Villages: vs, Total: len(vs)}
 	for _, v := range vs {
 		switch v.State {
 		case StateOK:
@@ -192,8 +208,8 @@ func (s *Server) getFleet(w http.ResponseWriter, r *http.Request) {
 	render(w, fleetTmpl, p)
 }
 
-func (s *Server) getFleetJSON(w http.ResponseWriter, r *http.Request) {
-	vs, err := s.Fleet()
+func (s *Server) getFleetJSON(w http.ResponseWriter, r *http.Request, who Who) {
+	vs, err := s.fleetFor(who)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
 		return
@@ -201,7 +217,11 @@ func (s *Server) getFleetJSON(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, vs)
 }
 
-func (s *Server) getShot(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getShot(w http.ResponseWriter, r *http.Request, who Who) {
+	if !who.Role.Allows(r.PathValue("village")) {
+		forbidden(w, r.PathValue("village"))
+		return
+	}
 	k := shotKey(r.PathValue("village"), r.PathValue("display"))
 	var png []byte
 	_ = s.db.View(func(tx *bolt.Tx) error {
@@ -218,6 +238,7 @@ func (s *Server) getShot(w http.ResponseWriter, r *http.Request) {
 }
 
 type villagePage struct {
+	Who     Who
 	Now     time.Time
 	V       VillageStatus
 	Tail    []proof.Record
@@ -227,10 +248,14 @@ type villagePage struct {
 	Audit   string
 }
 
-func (s *Server) getVillage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getVillage(w http.ResponseWriter, r *http.Request, who Who) {
 	village := r.PathValue("village")
+	if !who.Role.Allows(village) {
+		forbidden(w, village)
+		return
+	}
 	now := s.opts.Now()
-	var p villagePage
+	p := villagePage{Who: who}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bDevices).Get([]byte(village)) == nil {
 			return errNotFound
@@ -296,6 +321,7 @@ func render(w http.ResponseWriter, t *template.Template, data any) {
 const css = `
 body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans-serif;margin:0;background:#f4f5f7;color:#1f2328;font-size:16px;line-height:1.5}
 header{background:#234;color:#fff;padding:14px 24px}
+header form.who{float:right;margin:0;font-size:15px}
 header h1{margin:0;font-size:22px;font-weight:600}
 main{padding:16px 24px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:12px;align-items:start}
@@ -326,7 +352,7 @@ pre{background:#fff;border:1px solid #ddd;padding:8px;white-space:pre-wrap}
 var fleetTmpl = template.Must(template.New("fleet").Funcs(funcs).Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>村务公开屏 运行总览</title>
 <meta http-equiv="refresh" content="60"><style>` + css + `</style></head>
-<body><header><h1>村务公开屏 运行总览</h1></header><main>
+<body><header>{{template "who" .Who}}<h1>村务公开屏 运行总览</h1></header><main>
 <p class="count" id="count">共 {{.Total}} 块屏：正常 <b>{{.OK}}</b>，过期 <b>{{.Stale}}</b>，离线 <b>{{.Offline}}</b>，故障 <b>{{.Errored}}</b>　<span class="meta">更新于 {{when .Now}}</span></p>
 <div class="grid">{{range .Villages}}<section class="v {{.State}}" data-village="{{.Village}}" data-state="{{.State}}">
 <h2><a href="/village/{{.Village}}">{{.Village}}</a><span class="badge {{.State}}">{{state .State}}</span></h2>
@@ -336,11 +362,11 @@ var fleetTmpl = template.Must(template.New("fleet").Funcs(funcs).Parse(`<!doctyp
 {{with .Shots}}<div class="shots">{{range .}}<figure><img src="{{.URL}}" alt="{{.Display}} 截图" width="{{.Width}}" height="{{.Height}}"><figcaption>{{.Display}} · {{when .Sent}}</figcaption></figure>{{end}}</div>{{end}}
 </section>
 {{else}}<p>还没有登记任何设备。</p>{{end}}</div>
-</main></body></html>`))
+</main></body></html>` + whoTmpl))
 
 var villageTmpl = template.Must(template.New("village").Funcs(funcs).Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{{.V.Village}} 公开屏</title><style>` + css + `</style></head>
-<body><header><h1>{{.V.Village}} 公开屏 <span class="badge {{.V.State}}">{{state .V.State}}</span></h1></header><main>
+<body><header>{{template "who" .Who}}<h1>{{.V.Village}} 公开屏 <span class="badge {{.V.State}}">{{state .V.State}}</span></h1></header><main>
 <p><a href="/">← 返回总览</a></p>
 {{with .V.Why}}<p class="why">{{.}}</p>{{end}}
 {{with .V.Heartbeat}}<table>
@@ -355,7 +381,7 @@ var villageTmpl = template.Must(template.New("village").Funcs(funcs).Parse(`<!do
 </table>
 <h2>屏幕</h2><table>{{range .Displays}}<tr><th>{{.Name}}</th><td>正在显示 {{idle .Item}}</td><td>下一项 {{idle .Next}}</td>{{if ge .Brightness 0}}<td>亮度 {{.Brightness}}{{if .PowerLimited}}（限流）{{end}}</td>{{end}}<td>错误 {{.Errors}}</td></tr>{{end}}</table>{{end}}
 <p class="meta">最后心跳（县里收到）{{when .V.Received}}</p>
-<form method="post" action="/api/screenshot-request?village={{.V.Village}}"><button type="submit">立即截图（下次心跳时上传）</button></form>
+<form method="post" action="/api/screenshot-request?village={{.V.Village}}"><input type="hidden" name="csrf" value="{{.Who.CSRF}}"><button type="submit">立即截图（下次心跳时上传）</button></form>
 {{with .V.Shots}}<h2>最近截图</h2><div class="shots big">{{range .}}<figure><img src="{{.URL}}" alt="{{.Display}} 截图"><figcaption>{{.Display}} · {{when .Sent}}</figcaption></figure>{{end}}</div>{{end}}
 <h2>展示记录</h2>
 <p class="{{if not .ChainOK}}bad{{end}}">{{.Chain}}</p>
@@ -364,4 +390,7 @@ var villageTmpl = template.Must(template.New("village").Funcs(funcs).Parse(`<!do
 {{with .Tail}}<table><tr><th>序号</th><th>屏幕</th><th>内容</th><th>开始</th><th>结束</th><th>时钟</th></tr>
 {{range .}}<tr><td>{{.Seq}}</td><td>{{.Display}}</td><td>{{idle .Item}}</td><td>{{when .Start}}</td><td>{{when .End}}</td><td>{{.Clock}}</td></tr>{{end}}</table>{{end}}
 {{with .Audit}}<h2>公示期核查</h2><pre>{{.}}</pre>{{end}}
-</main></body></html>`))
+</main></body></html>` + whoTmpl))
+
+// whoTmpl is the operator line in the header, with the logout button.
+const whoTmpl = `{{define "who"}}<form class="who" method="post" action="/logout">{{.Name}}（{{if eq .Role "county"}}全县{{else}}{{slice (print .Role) 9}} 乡镇{{end}}）<input type="hidden" name="csrf" value="{{.CSRF}}"><button type="submit">退出登录</button></form>{{end}}`

@@ -35,6 +35,11 @@ type Opts struct {
 	Windows func(village string) []proof.Window
 	// Logf logs refusals; nil → log.Printf.
 	Logf func(format string, args ...any)
+	// SecureCookies marks the session cookie Secure: set it whenever the
+	// page is served over TLS (directly or behind a TLS proxy).
+	SecureCookies bool
+	// SessionTTL is how long an operator's login lasts. 0 → 8 hours.
+	SessionTTL time.Duration
 }
 
 // Server is the county's fleet server: it stores what the village agents
@@ -49,6 +54,8 @@ type Server struct {
 	// in memory only: a request lost to a restart is simply asked again.
 	wantMu   sync.Mutex
 	wantShot map[string]bool
+	// limits counts failed logins per account and remote address.
+	limits limiter
 }
 
 var (
@@ -98,6 +105,9 @@ func NewServer(dbPath string, opts Opts) (*Server, error) {
 	if opts.MaxScreenshot <= 0 {
 		opts.MaxScreenshot = 2 << 20
 	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 8 * time.Hour
+	}
 	if opts.Logf == nil {
 		opts.Logf = log.Printf
 	}
@@ -106,7 +116,7 @@ func NewServer(dbPath string, opts Opts) (*Server, error) {
 		return nil, fmt.Errorf("open fleet database %q: %w", dbPath, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bDevices, bHeartbeats, bShots, bShotPNG, bProof, bProblems} {
+		for _, b := range [][]byte{bDevices, bHeartbeats, bShots, bShotPNG, bProof, bProblems, bOperators, bSessions, bTokens} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -187,12 +197,15 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("POST "+PathScreenshot, s.postScreenshot)
 	m.HandleFunc("POST "+PathProof, s.postProof)
 	m.HandleFunc("GET "+PathProofHead, s.getProofHead)
-	m.HandleFunc("GET /api/fleet.json", s.getFleetJSON)
-	m.HandleFunc("GET /api/audit", s.getAudit)
-	m.HandleFunc("POST /api/screenshot-request", s.requestScreenshot)
-	m.HandleFunc("GET /shot/{village}/{display}", s.getShot)
-	m.HandleFunc("GET /village/{village}", s.getVillage)
-	m.HandleFunc("GET /{$}", s.getFleet)
+	m.HandleFunc("GET /login", s.getLogin)
+	m.HandleFunc("POST /login", s.postLogin)
+	m.HandleFunc("POST /logout", s.form(s.postLogout))
+	m.HandleFunc("GET /api/fleet.json", s.api(s.getFleetJSON))
+	m.HandleFunc("GET /api/audit", s.api(s.getAudit))
+	m.HandleFunc("POST /api/screenshot-request", s.form(s.requestScreenshot))
+	m.HandleFunc("GET /shot/{village}/{display}", s.page(s.getShot))
+	m.HandleFunc("GET /village/{village}", s.page(s.getVillage))
+	m.HandleFunc("GET /{$}", s.page(s.getFleet))
 	return m
 }
 
