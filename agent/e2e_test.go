@@ -9,6 +9,8 @@ import (
 	"image"
 	"image/draw"
 	"image/png"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -306,8 +308,9 @@ func TestPreviewInChromium(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	// The LED board holds each page still for 3 s before it scrolls: give
-	// the browser long enough to see it move.
+	// The LED board holds each page still for 3 s before it scrolls: wait
+	// until the board itself moves, then give the browser time to see it.
+	waitMoving(t, url+"snapshot/square.png")
 	simtest.Budget = 10 * time.Second
 	stats := simtest.Check(t, url, "square", "tv")
 	t.Logf("preview stats: %+v", stats)
@@ -492,5 +495,52 @@ func TestProofOfDisplay(t *testing.T) {
 	}
 	if !seen["square/2026-11-cold-wave"] || !seen["tv/2026-11-cold-wave"] {
 		t.Errorf("proof log lacks the urgent notice on both displays: %v", seen)
+	}
+}
+
+// waitMoving polls a display's PNG snapshot until two differ: the board is
+// scrolling, whatever the machine's load did to the start.
+func waitMoving(t *testing.T, url string) {
+	t.Helper()
+	get := func() []byte {
+		resp, err := http.Get(url)
+		if err != nil {
+			return nil
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return b
+	}
+	prev := get()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		time.Sleep(250 * time.Millisecond)
+		cur := get()
+		if prev != nil && cur != nil && !bytes.Equal(prev, cur) {
+			return
+		}
+		prev = cur
+	}
+	t.Fatalf("%s never changed in 30 s", url)
+}
+
+// TestCountyWideItem: a notice the county publishes once reaches the
+// village's board beside its own items, urgent first.
+func TestCountyWideItem(t *testing.T) {
+	c := newCounty(t)
+	c.publish(t, sampleFiles(t))
+	a, _ := newAgent(t, c, "")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "2026-11-flood.md"), []byte("---\ntitle: 全县防汛紧急通知\ncategory: 村务公开/通告栏\npublish: 2026-11-20\nuntil: 2026-11-30\npriority: urgent\n---\n弥河水位上涨，沿河低洼处群众立即转移。\n"))
+	var out bytes.Buffer
+	if err := county.PublishCounty(c.dir, dir, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	now, _ := a.Content()
+	if findItem(now.Village, "county-2026-11-flood") == nil || findItem(now.Village, "2026-10-finance") == nil {
+		t.Fatalf("items after county publish: %v", now.Village.Items)
 	}
 }

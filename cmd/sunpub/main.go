@@ -21,6 +21,7 @@ const usage = `usage:
   sunpub publish --repo DIR CONTENT_DIR...   validate, render-check and sign village folders
                                              (delegated townships: staged for approval)
   sunpub publish --repo DIR --finish         publish the staged versions townships approved
+  sunpub publish --repo DIR --county DIR     county-wide items (no village.toml) for every village
   sunpub approve --repo DIR --township-key FILE --village ID
                                              township reviewer: sign the staged version (own key only)
   sunpub township add    --repo DIR --id 370783-101 [--name 古城街道]
@@ -42,6 +43,7 @@ const usage = `usage:
 type flags struct {
 	repo, addr, id, name, townshipKey, village, role string
 	display, out, at, doorbell, key, fleetURL, item  string
+	countyDir                                        string
 	finish                                           bool
 	rootThreshold, villageThreshold                  int
 }
@@ -71,6 +73,7 @@ func main() {
 	fl.StringVar(&f.key, "key", "", "device public key file (device add)")
 	fl.StringVar(&f.fleetURL, "fleet", "http://127.0.0.1:8400/", "fleet server (audit)")
 	fl.StringVar(&f.item, "item", "", "one item id (audit)")
+	fl.StringVar(&f.countyDir, "county", "", "folder of county-wide items (publish)")
 	fl.BoolVar(&f.finish, "finish", false, "publish approved staged versions (publish)")
 	fl.IntVar(&f.rootThreshold, "root-threshold", 1, "root keys needed to sign root (init)")
 	fl.IntVar(&f.villageThreshold, "village-threshold", 2, "signatures of {county, township} a village needs (init)")
@@ -107,6 +110,15 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 	case "publish":
 		if f.finish {
 			return publish.Finish(repo, os.Stdout)
+		}
+		if f.countyDir != "" {
+			if err := county.PublishCounty(repo, f.countyDir, os.Stdout); err != nil {
+				return err
+			}
+			if f.doorbell != "" {
+				return county.RingCounty(ctx, f.doorbell, os.Stdout)
+			}
+			return nil
 		}
 		if len(args) == 0 {
 			return fmt.Errorf("name at least one CONTENT_DIR")
