@@ -511,12 +511,19 @@ func waitMoving(t *testing.T, url string) {
 		b, _ := io.ReadAll(resp.Body)
 		return b
 	}
-	prev := get()
+	// Four changes in a row, a quarter second apart: really scrolling,
+	// not just the switch from the idle page to the first item.
+	prev, moves := get(), 0
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		time.Sleep(250 * time.Millisecond)
 		cur := get()
 		if prev != nil && cur != nil && !bytes.Equal(prev, cur) {
+			moves++
+		} else {
+			moves = 0
+		}
+		if moves == 4 {
 			return
 		}
 		prev = cur

@@ -70,6 +70,12 @@ func TestCommandLine(t *testing.T) {
 	pub := filepath.Join(t.TempDir(), "board.pub")
 	os.WriteFile(pub, []byte(run(true, sunboard, "device-key", "--config", cfg)), 0o644)
 	run(true, sunpub, "device", "add", "--repo", repo, "--village", "370783-101-001", "--key", pub)
+	// An operator account (before serve: bbolt is one process at a time);
+	// its API token reads the fleet API and runs sunpub audit.
+	t.Setenv("SUNPUB_OPERATOR_PASSWORD", "operator-password-1")
+	opOut := strings.TrimSpace(run(true, sunpub, "operator", "add", "--repo", repo, "--operator", "test-op", "--operator-role", "county"))
+	token := opOut[strings.LastIndex(opOut, "\n")+1:]
+	t.Setenv("SUNPUB_FLEET_TOKEN", token)
 
 	serve := exec.CommandContext(ctx, sunpub, "serve", "--repo", repo, "--addr", addr, "../content/sample/village")
 	if err := serve.Start(); err != nil {
@@ -103,7 +109,9 @@ func TestCommandLine(t *testing.T) {
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/api/fleet.json")
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/fleet.json", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()

@@ -135,7 +135,7 @@ func AddDevice(repo, village, keyFile string, out io.Writer) error {
 // Audit is `sunpub audit`: it asks the fleet server whether each item of
 // the village was shown for its whole 公示期 and prints the answer; an
 // incomplete 公示期 is an error (exit status 1) for scripts.
-func Audit(ctx context.Context, fleetURL, village, item string, out io.Writer) error {
+func Audit(ctx context.Context, fleetURL, village, item, token string, out io.Writer) error {
 	u, err := url.Parse(strings.TrimSuffix(fleetURL, "/") + "/api/audit")
 	if err != nil {
 		return err
@@ -148,6 +148,9 @@ func Audit(ctx context.Context, fleetURL, village, item string, out io.Writer) e
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -167,4 +170,10 @@ func Audit(ctx context.Context, fleetURL, village, item string, out io.Writer) e
 		return fmt.Errorf("village %s: not every item was shown for its whole 公示期", village)
 	}
 	return nil
+}
+
+// AddOperator is `sunpub operator add`: an operator account in the fleet
+// database of repo (run it while sunpub serve is stopped).
+func AddOperator(repo, name, password, role string, out io.Writer) error {
+	return fleet.AddOperatorCmd(filepath.Join(repo, "fleet.db"), name, password, role, out)
 }

@@ -37,13 +37,16 @@ const usage = `usage:
   sunpub serve   ... [--content DIR...]      the same address serves the fleet page (/) for every
                                              board's state, screenshots and proof log; with --content
                                              it also audits 公示期 coverage
-  sunpub audit   --fleet URL --village ID [--item ITEM]
+  sunpub operator add --repo DIR --operator NAME [--operator-role county|township:ID]
+                                             fleet page account (password from SUNPUB_OPERATOR_PASSWORD;
+                                             run while serve is stopped); prints an API token
+  sunpub audit   --fleet URL --village ID [--item ITEM]   (token from SUNPUB_FLEET_TOKEN)
                                              was each item shown for its whole 公示期? gaps? chain intact?`
 
 type flags struct {
 	repo, addr, id, name, townshipKey, village, role string
 	display, out, at, doorbell, key, fleetURL, item  string
-	countyDir                                        string
+	countyDir, opName, opRole                        string
 	finish                                           bool
 	rootThreshold, villageThreshold                  int
 }
@@ -54,7 +57,7 @@ func main() {
 		os.Exit(2)
 	}
 	cmd, rest := os.Args[1], os.Args[2:]
-	if (cmd == "township" || cmd == "key" || cmd == "device") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+	if (cmd == "township" || cmd == "key" || cmd == "device" || cmd == "operator") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	fl := flag.NewFlagSet("sunpub "+cmd, flag.ExitOnError)
@@ -74,6 +77,8 @@ func main() {
 	fl.StringVar(&f.fleetURL, "fleet", "http://127.0.0.1:8400/", "fleet server (audit)")
 	fl.StringVar(&f.item, "item", "", "one item id (audit)")
 	fl.StringVar(&f.countyDir, "county", "", "folder of county-wide items (publish)")
+	fl.StringVar(&f.opName, "operator", "", "operator name (operator add)")
+	fl.StringVar(&f.opRole, "operator-role", "county", "county or township:370783-101 (operator add)")
 	fl.BoolVar(&f.finish, "finish", false, "publish approved staged versions (publish)")
 	fl.IntVar(&f.rootThreshold, "root-threshold", 1, "root keys needed to sign root (init)")
 	fl.IntVar(&f.villageThreshold, "village-threshold", 2, "signatures of {county, township} a village needs (init)")
@@ -95,7 +100,7 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 		}
 		return county.PreviewCmd(args[0], f.display, f.out, f.at, os.Stdout)
 	case "audit":
-		return county.Audit(ctx, f.fleetURL, f.village, f.item, os.Stdout)
+		return county.Audit(ctx, f.fleetURL, f.village, f.item, os.Getenv("SUNPUB_FLEET_TOKEN"), os.Stdout)
 	}
 	if repo == "" {
 		return fmt.Errorf("--repo DIR is required\n%s", usage)
@@ -150,6 +155,9 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 			return err
 		}
 		return publish.ReportPending(repo, os.Stdout)
+	case "operator add":
+		// The password comes from the environment, not argv (visible in ps).
+		return county.AddOperator(repo, f.opName, os.Getenv("SUNPUB_OPERATOR_PASSWORD"), f.opRole, os.Stdout)
 	case "device add":
 		return county.AddDevice(repo, f.village, f.key, os.Stdout)
 	case "serve":
