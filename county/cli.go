@@ -65,7 +65,10 @@ func Ring(ctx context.Context, broker string, dirs []string, out io.Writer) erro
 // Serve is `sunpub serve`: the signed repository and the fleet server on
 // one address until ctx ends. contentDirs give the 公示期 windows audits
 // check against.
-func Serve(ctx context.Context, repo, addr string, contentDirs []string, out io.Writer) error {
+//
+// secureCookies marks operator session cookies Secure: set it when the
+// county serves the fleet page through TLS (directly or behind a proxy).
+func Serve(ctx context.Context, repo, addr string, contentDirs []string, secureCookies bool, out io.Writer) error {
 	r, err := publish.Open(repo)
 	if err != nil {
 		return err
@@ -78,7 +81,7 @@ func Serve(ctx context.Context, repo, addr string, contentDirs []string, out io.
 		}
 		windows[v.ID] = fleet.ContentWindows(v)
 	}
-	fl, err := fleet.NewServer(filepath.Join(repo, "fleet.db"), fleet.Opts{
+	fl, err := fleet.NewServer(filepath.Join(repo, "fleet.db"), fleet.Opts{SecureCookies: secureCookies,
 		Windows: func(village string) []proof.Window { return windows[village] }})
 	if err != nil {
 		return err

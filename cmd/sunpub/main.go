@@ -47,7 +47,7 @@ type flags struct {
 	repo, addr, id, name, townshipKey, village, role string
 	display, out, at, doorbell, key, fleetURL, item  string
 	countyDir, opName, opRole                        string
-	finish                                           bool
+	finish, secureCookies                            bool
 	rootThreshold, villageThreshold                  int
 }
 
@@ -79,6 +79,7 @@ func main() {
 	fl.StringVar(&f.countyDir, "county", "", "folder of county-wide items (publish)")
 	fl.StringVar(&f.opName, "operator", "", "operator name (operator add)")
 	fl.StringVar(&f.opRole, "operator-role", "county", "county or township:370783-101 (operator add)")
+	fl.BoolVar(&f.secureCookies, "secure-cookies", false, "mark fleet login cookies Secure: the page is served through TLS (serve)")
 	fl.BoolVar(&f.finish, "finish", false, "publish approved staged versions (publish)")
 	fl.IntVar(&f.rootThreshold, "root-threshold", 1, "root keys needed to sign root (init)")
 	fl.IntVar(&f.villageThreshold, "village-threshold", 2, "signatures of {county, township} a village needs (init)")
@@ -161,7 +162,7 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 	case "device add":
 		return county.AddDevice(repo, f.village, f.key, os.Stdout)
 	case "serve":
-		return county.Serve(ctx, repo, addr, args, os.Stdout)
+		return county.Serve(ctx, repo, addr, args, f.secureCookies, os.Stdout)
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
