@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
 	"log"
 	"math/rand/v2"
 	"net"
@@ -417,41 +415,11 @@ func (a *Agent) Render(outDir string, t time.Time) error {
 			// Write what the board shows anyway, then report the rest.
 			layoutErrs = append(layoutErrs, fmt.Errorf("display %s: %w", d.Name, err))
 		}
-		dir := filepath.Join(outDir, d.Name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if _, _, err := player.WriteStills(pages, prof, filepath.Join(outDir, d.Name), t); err != nil {
 			return err
-		}
-		for i, p := range pages {
-			p.SetClock(func() time.Time { return t })
-			name := p.Item
-			if name == "" {
-				name = "idle"
-			}
-			path := filepath.Join(dir, fmt.Sprintf("%03d-%s.png", i+1, name))
-			img := p.Image
-			if prof.Kind == render.TV {
-				// A TV page is one screen: write what it shows, clock included.
-				img = image.NewRGBA(image.Rect(0, 0, prof.Width, prof.Height))
-				p.Frame(img, 0)
-			}
-			if err := writePNG(path, img); err != nil {
-				return err
-			}
 		}
 	}
 	return errors.Join(layoutErrs...)
-}
-
-func writePNG(path string, img image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
 }
 
 func openScreen(d DisplayConfig) (display.Drawer, error) {

@@ -1,12 +1,9 @@
 package county
 
 import (
-	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -30,31 +27,12 @@ func Preview(dir string, p render.Profile, outDir string, t time.Time) ([]string
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
+	files, imgs, err := player.WriteStills(pages, p, outDir, t)
+	if err != nil {
 		return nil, err
 	}
-	var files []string
-	var imgs []*image.RGBA
-	for i, pg := range pages {
-		pg.SetClock(func() time.Time { return t })
-		img := pg.Image
-		if p.Kind == render.TV {
-			img = image.NewRGBA(image.Rect(0, 0, p.Width, p.Height))
-			pg.Frame(img, 0)
-		}
-		name := pg.Item
-		if name == "" {
-			name = "idle"
-		}
-		path := filepath.Join(outDir, fmt.Sprintf("%03d-%s.png", i+1, name))
-		if err := writePNG(path, img); err != nil {
-			return nil, err
-		}
-		files = append(files, path)
-		imgs = append(imgs, img)
-	}
 	sheet := filepath.Join(outDir, "contact-sheet.png")
-	if err := writePNG(sheet, contactSheet(imgs, p)); err != nil {
+	if err := player.WritePNG(sheet, contactSheet(imgs, p)); err != nil {
 		return nil, err
 	}
 	return append(files, sheet), nil
@@ -90,16 +68,4 @@ func contactSheet(imgs []*image.RGBA, p render.Profile) *image.RGBA {
 		}
 	}
 	return sheet
-}
-
-func writePNG(path string, img image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
 }
