@@ -7,6 +7,14 @@
 //     exception, or SIL OFL 1.1. See LICENSE-unifont.txt.
 //   - Pixel(12): WenQuanYi Bitmap Song 12 px, the "9pt" PCF of xfonts-wqy. GPL-2 with the font
 //     embedding exception. See LICENSE-wqy-bitmapsong.txt.
+//   - In both pixel faces, the hanzi of the 通用规范汉字表 the bitmap source lacks — the 196 outside
+//     the BMP (CJK Ext B..., e.g. 𬌗), and at 12 px also 鿍鿎鿏 — are thresholded from Noto, not
+//     hand-drawn: Noto Sans CJK SC Regular rasterized at 16 px (12 px face: 11 px, in a 12 px
+//     advance), coverage ≥ 50 % on, at the quarter-pixel offset that gives the crispest
+//     coverage (sfnt does not hint CFF). They are stored 1-bit in the same .sbf data (about
+//     6 KB and 4 KB gzip'd) and draw with zero grey pixels. At 16 px they read well; at 12 px
+//     the dense ones lose a stroke here and there. testdata/noto12.txt and noto16.txt list them,
+//     testdata/noto-pixel{12,16}.png show a line of them. SIL OFL 1.1, see LICENSE-noto-cjk.txt.
 //   - Vector: Noto Sans CJK SC Regular and Bold (fonts-noto-cjk), subset with pyftsubset to CFF .otf,
 //     read with x/image/font/opentype. SIL OFL 1.1. See LICENSE-noto-cjk.txt.
 //   - Vector fallback: Droid Sans Fallback (fonts-droid-fallback, DroidSansFallbackFull.ttf), subset
@@ -15,8 +23,10 @@
 //
 // Embedded sizes (6.5 MB in all):
 //
-//	unifont16.sbf.gz          646 KB  28,561 glyphs: the charset below + all 20,923 GBK hanzi + CJK Ext A
-//	wqy12.sbf.gz              384 KB  21,904 glyphs: the charset below + the GBK hanzi WQY has
+//	unifont16.sbf.gz          652 KB  28,757 glyphs: the charset below + all 20,923 GBK hanzi + CJK Ext A
+//	                                  (196 of them thresholded from Noto)
+//	wqy12.sbf.gz              388 KB  22,103 glyphs: the charset below + the GBK hanzi WQY has
+//	                                  (199 of them thresholded from Noto)
 //	NotoSansCJKsc-Regular.otf 1.94 MB 9,273 code points, no GSUB/GPOS/vertical tables
 //	NotoSansCJKsc-Bold.otf    1.93 MB the same
 //	DroidSansFallback.ttf.gz  1.66 MB 19,474 hanzi (12,969 of GBK, 6,505 of Ext A); 3.0 MB unzipped
@@ -34,11 +44,12 @@
 // bold face: Droid has no bold), then Noto's box. Pixel faces do not fall back to each other: a
 // 12 px rune WQY lacks is a box rather than a scaled Unifont glyph.
 //
-// Coverage gaps: Unifont and WQY lack the 196 hanzi of the 通用规范汉字表 outside the BMP
-// (e.g. 𬌗); WQY also 鿍鿎鿏, 5 of GBK's compatibility ideographs (U+FA20..), CJK Ext A beyond
-// the 77 in the 通用规范汉字表, and ~130 symbols (™, ‐, ▶, ⑬..⑳). No face has CJK Ext B beyond those
-// 196 (e.g. 𠮷): Droid and Unifont 15.0's .hex have none, and Noto's 2,365 would cost 0.64 MB per
-// weight. All of these draw as a box somewhere, and Missing reports them.
+// Coverage gaps: every face has all 8,105 hanzi of the 通用规范汉字表 (the pixel faces through
+// the Noto-thresholded glyphs above). WQY lacks 5 of GBK's compatibility ideographs (U+FA20..),
+// CJK Ext A beyond the 77 in the 通用规范汉字表, and ~130 symbols (™, ‐, ▶, ⑬..⑳). No face has
+// CJK Ext B beyond the 196 of the 通用规范汉字表 (e.g. 𠮷): Droid and Unifont 15.0's .hex have
+// none, and Noto's 2,365 would cost 0.64 MB per weight. All of these draw as a box somewhere,
+// and Missing reports them.
 //
 // Every face has at least the same base character set: ASCII, the symbol rows of GB 2312, CJK
 // punctuation, fullwidth forms, a few symbols notices use, and the hanzi of GB 2312 (6,763) and of

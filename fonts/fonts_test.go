@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"flag"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -187,13 +188,17 @@ func TestCoverageGB2312(t *testing.T) {
 }
 
 func TestCoverageTGH(t *testing.T) {
-	// All 8,105 are in Noto; the pixel sources lack the 196 outside the BMP (and WQY 3 more), so
-	// the test pins those numbers: a regenerated font that loses glyphs fails here.
+	// All 8,105 are in Noto; the pixel sources lack the 196 outside the BMP (and WQY 3 more), which
+	// the generator thresholds from Noto (testdata/noto{12,16}.txt). A regenerated font that loses
+	// glyphs fails here.
 	tgh := readList(t, "tgh_hanzi.txt")
+	if len(tgh) != 8105 {
+		t.Fatalf("testdata/tgh_hanzi.txt has %d hanzi, want 8105", len(tgh))
+	}
 	for _, tc := range []struct {
 		name    string
 		missing int
-	}{{"Pixel(12)", 199}, {"Pixel(16)", 196}, {"Vector(24, regular)", 0}, {"Vector(24, bold)", 0}} {
+	}{{"Pixel(12)", 0}, {"Pixel(16)", 0}, {"Vector(24, regular)", 0}, {"Vector(24, bold)", 0}} {
 		f := allFaces(t)[tc.name]
 		n := 0
 		for _, r := range tgh {
@@ -205,8 +210,57 @@ func TestCoverageTGH(t *testing.T) {
 			t.Errorf("%s lacks %d of the 通用规范汉字表, want %d", tc.name, n, tc.missing)
 		}
 	}
-	if got := len(Missing(string(tgh))); got != 199 {
-		t.Errorf("Missing(通用规范汉字表) reports %d, want 199", got)
+	if m := Missing(string(tgh)); len(m) != 0 {
+		t.Errorf("Missing(通用规范汉字表) = %q, want none", string(m))
+	}
+}
+
+// TestNotoThresholded checks the hanzi the generator thresholded from Noto into the pixel faces:
+// the lists are what the tests expect (196 outside the BMP; WQY also 鿍鿎鿏), every one is a full
+// hanzi cell with a plausible amount of ink, and a line of them draws with no grey pixel. The
+// golden PNGs (noto-pixel12.png, noto-pixel16.png) put native glyphs (村 务) beside them.
+func TestNotoThresholded(t *testing.T) {
+	for _, tc := range []struct {
+		px, n, bmp int
+	}{{12, 199, 3}, {16, 196, 0}} {
+		rs := readList(t, fmt.Sprintf("noto%d.txt", tc.px))
+		bmp := 0
+		for _, r := range rs {
+			if r <= 0xffff {
+				bmp++
+			}
+		}
+		if len(rs) != tc.n || bmp != tc.bmp {
+			t.Errorf("testdata/noto%d.txt: %d hanzi, %d in the BMP; want %d and %d", tc.px, len(rs), bmp, tc.n, tc.bmp)
+		}
+		f := mustPixel(t, tc.px)
+		for _, r := range rs {
+			img := render(f, string(r))
+			lit, grey := countAlpha(img)
+			if grey != 0 || lit < tc.px || lit > tc.px*tc.px*2/3 {
+				t.Errorf("Pixel(%d) %q (%U): %d lit, %d grey pixels", tc.px, r, r, lit, grey)
+			}
+			if adv, ok := f.GlyphAdvance(r); !ok || adv != fixed.I(tc.px) {
+				t.Errorf("Pixel(%d) %q: advance %v ok %v, want %d true", tc.px, r, adv, ok, tc.px)
+			}
+		}
+		if m := Missing(string(rs)); len(m) != 0 {
+			t.Errorf("Missing(noto%d.txt) = %q, want none", tc.px, string(m))
+		}
+	}
+	lines := []string{
+		"村务𬌗𬉼𠳐𫭟𬣙𨙸𬇕鿍鿎鿏",
+		"𬘓𫭢𫇭𫐄𫵷𣲘𣲗𬇙𬣡𫸩𨚕𫘜",
+	}
+	for _, px := range []int{12, 16} {
+		name := fmt.Sprintf("noto-pixel%d", px)
+		t.Run(name, func(t *testing.T) {
+			img := render(mustPixel(t, px), lines...)
+			if _, grey := countAlpha(img); grey != 0 {
+				t.Errorf("%d grey pixels", grey)
+			}
+			checkGolden(t, name, img)
+		})
 	}
 }
 
@@ -221,8 +275,8 @@ func TestMissing(t *testing.T) {
 		{"ABC abc 0123 ，。！？、；：“”‘’（）《》【】—…·￥％", ""},
 		{"\uE000", "\uE000"},
 		{"a\uE000b\uE000c\uE001", "\uE000\uE001"},
-		{"𬌗", "𬌗"},           // in the 通用规范汉字表, outside the BMP: no pixel face has it
-		{"鿍", "鿍"},           // in Unifont, not in WQY 12 px
+		{"𬌗", ""},            // in the 通用规范汉字表, outside the BMP: pixel faces threshold it from Noto
+		{"鿍", ""},            // in Unifont; in WQY 12 px thresholded from Noto
 		{"😀", "😀"},           // no face has emoji
 		{"™x™", "™"},         // in Unifont and Noto, not WQY
 		{"䶵", "䶵"},           // CJK Ext A: in Unifont and Droid, not in WQY 12 px

@@ -7,8 +7,10 @@
 // It needs these Debian packages: unifont, xfonts-wqy, fonts-noto-cjk, fonts-droid-fallback,
 // unicode-data, pcf2bdf and fonttools (for pyftsubset). Outputs (all committed):
 //
-//	data/unifont16.sbf.gz                 16 px bitmap face (GNU Unifont): charset + GBK hanzi + CJK Ext A
-//	data/wqy12.sbf.gz                     12 px bitmap face (WenQuanYi Bitmap Song 9pt = 12 px): charset + GBK hanzi
+//	data/unifont16.sbf.gz                 16 px bitmap face (GNU Unifont): charset + GBK hanzi + CJK Ext A,
+//	                                      + the 通用规范 hanzi Unifont lacks, thresholded from Noto
+//	data/wqy12.sbf.gz                     12 px bitmap face (WenQuanYi Bitmap Song 9pt = 12 px): charset + GBK hanzi,
+//	                                      + the 通用规范 hanzi WQY lacks, thresholded from Noto
 //	data/NotoSansCJKsc-{Regular,Bold}.otf Noto Sans CJK SC subsets (CFF): charset
 //	data/DroidSansFallback.ttf.gz         Droid Sans Fallback subset (TrueType glyf), gzip'd: the GBK,
 //	                                      Ext A and Ext B hanzi Droid has and the Noto subset lacks
@@ -16,6 +18,7 @@
 //	testdata/{gb2312,tgh,gbk}_hanzi.txt   the hanzi lists the coverage tests check against
 //	testdata/charset.txt                  every rune the generator tried to embed in every face
 //	testdata/droid.txt                    the runes of the Droid subset
+//	testdata/noto{12,16}.txt              the hanzi each pixel face has thresholded from Noto
 package main
 
 import (
@@ -95,12 +98,21 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// The hanzi of the 通用规范汉字表 a pixel source lacks (the 196 outside the BMP; for WQY also
+	// 鿍鿎鿏) are thresholded from Noto Sans CJK SC Regular at the face's size, so that the whole
+	// table draws, 1-bit, on every board.
+	if uni, err = addNoto(uni, tgh, 16, 16, 16, 14); err != nil {
+		return err
+	}
 	// Unifont: 16 rows, baseline 2 rows above the bottom.
 	if err := writeSBF(filepath.Join(*outDir, "unifont16.sbf.gz"), 16, 14, 2, uni); err != nil {
 		return err
 	}
 	wqy, err := readWQY(*wqyPCF, union(set, gbk))
 	if err != nil {
+		return err
+	}
+	if wqy, err = addNoto(wqy, tgh, 11, 12, 12, 10); err != nil {
 		return err
 	}
 	// WQY 12 px hanzi are 11×11 with one row below the baseline; ascent 10 + descent 2 packs
@@ -121,6 +133,32 @@ func run() error {
 		return err
 	}
 	return writeDroidLicense()
+}
+
+// addNoto appends to gs a glyph thresholded from Noto (see rasterNoto) for each rune of want
+// that gs lacks, writing the list to testdata/noto<px>.txt.
+func addNoto(gs []glyph, want []rune, em, adv, px, ascent int) ([]glyph, error) {
+	have := map[rune]bool{}
+	for _, g := range gs {
+		have[g.r] = true
+	}
+	var lack []rune
+	for _, r := range want {
+		if !have[r] {
+			lack = append(lack, r)
+		}
+	}
+	lack = union(lack)
+	extra, err := rasterNoto("Regular", em, adv, ascent, lack)
+	if err != nil {
+		return nil, err
+	}
+	log.Printf("%d px: %d hanzi of the 通用规范汉字表 thresholded from Noto Sans CJK SC Regular", px, len(extra))
+	name := filepath.Join(*testDir, fmt.Sprintf("noto%d.txt", px))
+	if err := os.WriteFile(name, []byte(string(lack)+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	return append(gs, extra...), nil
 }
 
 func runeRange(lo, hi rune) []rune {
