@@ -119,6 +119,13 @@ func PublishWith(repoDir string, dirs []string, out io.Writer, opts PublishOpts)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", dir, err)
 		}
+		files, fitted, err := fitPhotos(files)
+		if err != nil {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+		for _, n := range fitted {
+			fmt.Fprintln(out, n)
+		}
 		mfs := fstest.MapFS{}
 		for p, b := range files {
 			mfs[p] = &fstest.MapFile{Data: b, Mode: 0o644}

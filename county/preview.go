@@ -1,10 +1,14 @@
 package county
 
 import (
+	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"image/draw"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sunboard/sunboard/player"
@@ -33,6 +37,9 @@ func Preview(dir string, p render.Profile, outDir string, t time.Time) ([]string
 	}
 	sheet := filepath.Join(outDir, "contact-sheet.png")
 	if err := player.WritePNG(sheet, contactSheet(imgs, p)); err != nil {
+		return nil, err
+	}
+	if err := writeGallery(filepath.Join(outDir, "index.html"), v.Name, p, files); err != nil {
 		return nil, err
 	}
 	return append(files, sheet), nil
@@ -68,4 +75,23 @@ func contactSheet(imgs []*image.RGBA, p render.Profile) *image.RGBA {
 		}
 	}
 	return sheet
+}
+
+// writeGallery is the preview as a page a clerk opens in any browser
+// (file://, no server): every page in play order at its real size.
+func writeGallery(path, village string, p render.Profile, files []string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>%s 公开内容预览</title>
+<style>body{background:#222;color:#eee;font-family:sans-serif;margin:24px}figure{display:inline-block;margin:12px;vertical-align:top}
+img{border:1px solid #555;image-rendering:pixelated;max-width:100%%}figcaption{font-size:14px;color:#bbb}</style>
+<h1>%s · %s %d×%d 预览（与屏幕显示完全一致）</h1>`, html.EscapeString(village), html.EscapeString(village), p.Kind, p.Width, p.Height)
+	for i, f := range files {
+		name := filepath.Base(f)
+		style := ""
+		if p.Kind != render.TV {
+			style = ` style="width:` + fmt.Sprint(p.Width*3) + `px"` // LED pixels, enlarged crisply
+		}
+		fmt.Fprintf(&b, `<figure><img src="%s" alt="第%d页"%s><figcaption>%d. %s</figcaption></figure>`, html.EscapeString(name), i+1, style, i+1, html.EscapeString(name))
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
