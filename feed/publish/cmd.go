@@ -73,6 +73,9 @@ func ApproveCmd(dir, keyFile, village string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "approved %s version %d (villages %s)\n", a.Role, a.Version, strings.Join(a.Villages, " "))
+	if a.CountyKeyChanged {
+		fmt.Fprintf(out, "the county rotated its key (the rotation is signed by the county key you had): %s now trusts the new county key\n", keyFile)
+	}
 	for _, c := range a.Changed {
 		fmt.Fprintf(out, "  new or changed: %s\n", c)
 	}
@@ -116,6 +119,22 @@ func RotateKeyCmd(dir, role string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if role == CountyRole {
+		staged, err := r.rotateCounty()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "county delegation key rotated (%s); the rotation, signed by the old key, is in %s\n", r.keyPath(countyKey), r.countyRotationsPath())
+		if len(staged) == 0 {
+			fmt.Fprintln(out, "no township is delegated: nothing to approve")
+			return nil
+		}
+		fmt.Fprintf(out, "re-staged for approval with the new county key: %s\n", strings.Join(staged, " "))
+		fmt.Fprintln(out, "until a township approves, its villages keep showing their current content under the old county key;")
+		fmt.Fprintln(out, "reviewers' sunpub approve follows the rotation (copy staged/ with county-keys.json to them),")
+		fmt.Fprintln(out, "and publish --finish switches each township to the new key together with its approved version")
+		return ReportPending(dir, out)
+	}
 	p, err := r.RotateKey(role)
 	if err != nil {
 		return err
@@ -127,6 +146,29 @@ func RotateKeyCmd(dir, role string, out io.Writer) error {
 	}
 	for _, w := range r.keyWarnings() {
 		fmt.Fprintln(out, "warning:", w)
+	}
+	return nil
+}
+
+// RenewCmd runs Repo.Renew: a new version of role (root, targets, snapshot
+// or timestamp) with the same keys and a fresh expiry date (sunpub key renew
+// --role ROLE). Root needs the root keys on this machine.
+func RenewCmd(dir, role string, out io.Writer) error {
+	r, err := Open(dir)
+	if err != nil {
+		return err
+	}
+	if err := r.Renew(role); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s renewed with the same keys\n", role)
+	if role == "root" {
+		if exp, err := r.RootExpires(); err == nil {
+			fmt.Fprintf(out, "root.json now expires %s; agents follow the new version on their next poll\n", exp.Format("2006-01-02"))
+		}
+		for _, w := range r.keyWarnings() {
+			fmt.Fprintln(out, "warning:", w)
+		}
 	}
 	return nil
 }

@@ -31,6 +31,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -196,6 +197,8 @@ type Repo struct {
 	now     func() time.Time
 	mu      sync.Mutex
 	signers map[string]signature.Signer
+	// signerSrc is the key file each cached signer was parsed from.
+	signerSrc map[string][]byte
 
 	etagMu sync.Mutex
 	etags  map[string]etagEntry
@@ -338,7 +341,9 @@ func (r *Repo) publishTop(st *state, dir, mpath string, m *scheme.Manifest, mb [
 // stages renewals of township roles past half their validity for approval,
 // and re-signs snapshot and timestamp with fresh expiry dates (run from
 // cron). Targets is re-signed too once less than half its period is left, so
-// a county that publishes nothing for months does not let every board go stale.
+// a county that publishes nothing for months does not let every board go
+// stale, and root (a new version, same keys) once less than a quarter of its
+// period is left and the root keys are on this machine (see Renew).
 func (r *Repo) Refresh() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -366,7 +371,20 @@ func (r *Repo) Refresh() error {
 		return err
 	}
 	left := st.targets.Signed.Expires.Sub(t)
-	return r.commit(st, promoted || left < r.period(metadata.TARGETS)/2, t)
+	if err := r.commit(st, promoted || left < r.period(metadata.TARGETS)/2, t); err != nil {
+		return err
+	}
+	// Root is renewed (same keys, new version) once less than a quarter of
+	// its period is left, if enough root keys are on this machine; with the
+	// root keys offline, run sunpub key renew --role root where they are.
+	if due, _, err := r.rootDue(t); err != nil {
+		return err
+	} else if due {
+		if err := r.renewRoot(t); err != nil && !errors.Is(err, errRootKeysOffline) {
+			return err
+		}
+	}
+	return nil
 }
 
 // state is the latest signed metadata set.
@@ -552,14 +570,24 @@ func (r *Repo) keyWarnings() []string {
 }
 
 func (r *Repo) signer(role string) (signature.Signer, error) {
-	if s, ok := r.signers[role]; ok {
+	// The key file is read each time: another process (sunpub key rotate
+	// while sunpub serve runs) may have replaced it; the parsed signer is
+	// reused while the file is unchanged.
+	raw, err := os.ReadFile(r.keyPath(role))
+	if err != nil {
+		return nil, fmt.Errorf("load %s key: %w", role, err)
+	}
+	if s, ok := r.signers[role]; ok && string(r.signerSrc[role]) == string(raw) {
 		return s, nil
 	}
 	s, err := loadSigner(r.keyPath(role))
 	if err != nil {
 		return nil, fmt.Errorf("load %s key: %w", role, err)
 	}
-	r.signers[role] = s
+	if r.signerSrc == nil {
+		r.signerSrc = map[string][]byte{}
+	}
+	r.signers[role], r.signerSrc[role] = s, raw
 	return s, nil
 }
 

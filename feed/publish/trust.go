@@ -361,7 +361,7 @@ func (r *Repo) Pending() ([]Pending, error) {
 			return nil, fmt.Errorf("read staged %s: %w", role, err)
 		}
 		out = append(out, Pending{Township: id, Role: role, Version: md.Signed.Version, File: r.stagedPath(role),
-			Villages: villagesOf(md), Approved: st.targets.VerifyDelegate(role, md) == nil})
+			Villages: villagesOf(md), Approved: r.verifyOK(st, id, md)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Township < out[j].Township })
 	return out, nil
@@ -433,7 +433,8 @@ func (r *Repo) promoteList(st *state, published, waiting *[]string) (changedTarg
 		if err != nil {
 			return false, fmt.Errorf("staged %s: %w", role, err)
 		}
-		if err := st.targets.VerifyDelegate(role, md); err != nil {
+		newDeleg, newKeys, err := r.verifyStaged(st, id, md)
+		if err != nil {
 			*waiting = append(*waiting, role)
 			continue
 		}
@@ -450,6 +451,21 @@ func (r *Repo) promoteList(st *state, published, waiting *[]string) (changedTarg
 		}
 		st.deleg[role] = b
 		*published = append(*published, role)
+		if newDeleg != nil {
+			// After a county key rotation: the delegation moves to the new
+			// county key in the same commit as the role version it signed.
+			d := st.targets.Signed.Delegations
+			for i := range d.Roles {
+				if d.Roles[i].Name == role {
+					d.Roles[i] = *newDeleg
+				}
+			}
+			for kid, k := range newKeys {
+				d.Keys[kid] = k
+			}
+			pruneDelegationKeys(&st.targets.Signed)
+			changedTargets = true
+		}
 		for p := range st.targets.Signed.Targets {
 			if strings.HasPrefix(p, "villages/"+id+"/") {
 				delete(st.targets.Signed.Targets, p)
@@ -493,10 +509,20 @@ func (r *Repo) RevokeTownship(id string) error {
 
 // RotateKey replaces the key of role: "root", "targets", "snapshot",
 // "timestamp" (a new root version, signed by the old and the new root keys
-// when root changes, that agents follow through go-tuf's root chain) or
+// when root changes, that agents follow through go-tuf's root chain),
 // "township-<id>" (a new reviewer key; returned path is its key file; the
-// role's current content is staged again for the new key to approve).
+// role's current content is staged again for the new key to approve) or
+// "county" (CountyRole: a new keys/county.json; every township's role is
+// staged again signed by the new key and, once its township approves,
+// Finish publishes it together with its delegation switched to the new key;
+// until then agents keep the old delegation and content. The rotation is
+// recorded, signed by the old key, in staged/county-keys.json, which Approve
+// uses to follow the county to its new key).
 func (r *Repo) RotateKey(role string) (keyFilePath string, err error) {
+	if role == countyKey {
+		_, err := r.rotateCounty()
+		return "", err
+	}
 	if id, ok := strings.CutPrefix(role, TownshipRolePrefix); ok {
 		if err := r.RevokeTownship(id); err != nil {
 			return "", err
@@ -581,6 +607,9 @@ type Approval struct {
 	Villages []string
 	Changed  []string // target paths added or changed against the signed version, if known
 	Removed  []string
+	// CountyKeyChanged: the county rotated its key (a rotation signed by the
+	// county key the key file knew); the key file now names the new key.
+	CountyKeyChanged bool
 }
 
 // Approve is run by a township reviewer on their own machine with only their
@@ -619,14 +648,40 @@ func Approve(dir, keyFile, village string) (*Approval, error) {
 	if err != nil {
 		return nil, err
 	}
-	cid, _ := ck.ID()
-	check := metadata.Targets()
-	check.Signed.Delegations = &metadata.Delegations{Keys: map[string]*metadata.Key{cid: ck},
-		Roles: []metadata.DelegatedRole{{Name: role, KeyIDs: []string{cid}, Threshold: 1, Paths: []string{TownshipPattern(twp)}}}}
-	if err := check.VerifyDelegate(role, md); err != nil {
+	countyCheck := func(ck *metadata.Key) (*metadata.Metadata[metadata.TargetsType], error) {
+		cid, _ := ck.ID()
+		check := metadata.Targets()
+		check.Signed.Delegations = &metadata.Delegations{Keys: map[string]*metadata.Key{cid: ck},
+			Roles: []metadata.DelegatedRole{{Name: role, KeyIDs: []string{cid}, Threshold: 1, Paths: []string{TownshipPattern(twp)}}}}
+		return check, check.VerifyDelegate(role, md)
+	}
+	check, err := countyCheck(ck)
+	newCounty := ""
+	if err != nil {
+		// The county may have rotated its key: follow the rotations it
+		// signed with the key we know.
+		cr, rerr := readCountyRotations(filepath.Join(dir, "staged", "county-keys.json"))
+		if rerr != nil {
+			return nil, fmt.Errorf("approve: %w", rerr)
+		}
+		if next := followCounty(cr, kf.CountyPublic); next != kf.CountyPublic {
+			npub, derr := hex.DecodeString(next)
+			if derr != nil || len(npub) != ed25519.PublicKeySize {
+				return nil, fmt.Errorf("approve: bad county key in county-keys.json")
+			}
+			nk, kerr := metadata.KeyFromPublicKey(ed25519.PublicKey(npub))
+			if kerr != nil {
+				return nil, kerr
+			}
+			if c2, err2 := countyCheck(nk); err2 == nil {
+				check, err, newCounty = c2, nil, next
+			}
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("approve: %s is not signed by the county key: %w", p, err)
 	}
-	a := &Approval{Township: twp, Role: role, Version: md.Signed.Version, File: p, Villages: villagesOf(md)}
+	a := &Approval{Township: twp, Role: role, Version: md.Signed.Version, File: p, Villages: villagesOf(md), CountyKeyChanged: newCounty != ""}
 	found := false
 	for tp := range md.Signed.Targets {
 		if ok, _ := check.Signed.Delegations.Roles[0].IsDelegatedPath(tp); !ok {
@@ -682,6 +737,13 @@ func Approve(dir, keyFile, village string) (*Approval, error) {
 	}
 	if err := fsutil.WriteFile(p, b, 0o644); err != nil {
 		return nil, err
+	}
+	if newCounty != "" {
+		// Trust the new county key from now on (the old one is retired).
+		kf.CountyPublic = newCounty
+		if err := writeKeyFile(keyFile, kf); err != nil {
+			return nil, fmt.Errorf("approve: signed, but updating the county key in %s: %w", keyFile, err)
+		}
 	}
 	return a, nil
 }

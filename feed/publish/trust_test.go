@@ -161,3 +161,23 @@ func TestRefreshStagesTownshipRenewal(t *testing.T) {
 		t.Fatalf("no renewal staged near expiry: %+v", ps)
 	}
 }
+
+func TestRenewCmd(t *testing.T) {
+	dir, _ := newRepo(t)
+	var out strings.Builder
+	for _, role := range []string{"root", "targets", "snapshot", "timestamp"} {
+		if err := RenewCmd(dir, role, &out); err != nil {
+			t.Fatalf("renew %s: %v", role, err)
+		}
+	}
+	if err := RenewCmd(dir, "county", &out); err == nil {
+		t.Error("renew county succeeded")
+	}
+	root, _ := metadata.Root().FromFile(filepath.Join(dir, "public", "metadata", "2.root.json"))
+	if root == nil || root.Signed.Version != 2 || root.VerifyDelegate("root", root) != nil {
+		t.Fatalf("2.root.json: %+v", root)
+	}
+	if !strings.Contains(out.String(), "root renewed with the same keys") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
