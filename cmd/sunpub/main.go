@@ -26,7 +26,8 @@ const usage = `usage:
                                              township reviewer: sign the staged version (own key only)
   sunpub township add    --repo DIR --id 370783-101 [--name 古城街道]
   sunpub township revoke --repo DIR --id 370783-101
-  sunpub key rotate --repo DIR --role root|targets|snapshot|timestamp|township-ID
+  sunpub key rotate --repo DIR --role root|targets|snapshot|timestamp|county|township-ID
+  sunpub key renew  --repo DIR --role root|targets|snapshot|timestamp   (same keys, new expiry)
   sunpub refresh --repo DIR                  publish approved versions, re-sign snapshot and timestamp (cron)
   sunpub serve   --repo DIR --addr HOST:PORT serve the signed repository over HTTP
   sunpub preview --display tv:1280x720 --out DIR [--at 2026-11-22T09:30] CONTENT_DIR
@@ -145,6 +146,8 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 		return publish.AddTownshipCmd(repo, f.id, f.name, os.Stdout)
 	case "township revoke":
 		return publish.RevokeTownshipCmd(repo, f.id, os.Stdout)
+	case "key renew":
+		return publish.RenewCmd(repo, f.role, os.Stdout)
 	case "key rotate":
 		return publish.RotateKeyCmd(repo, f.role, os.Stdout)
 	case "refresh":
