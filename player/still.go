@@ -15,8 +15,10 @@ import (
 // strip (all it scrolls through), a TV page's one screen with its clock.
 func Still(p *render.Page, prof render.Profile, t time.Time) *image.RGBA {
 	p.SetClock(func() time.Time { return t })
-	if prof.Kind != render.TV && p.Image != nil {
-		return p.Image
+	if prof.Kind != render.TV {
+		if img := p.Strip(); img != nil {
+			return img
+		}
 	}
 	img := image.NewRGBA(image.Rect(0, 0, prof.Width, prof.Height))
 	p.Frame(img, 0)

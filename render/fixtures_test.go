@@ -120,14 +120,5 @@ func financeTable() *content.Table {
 }
 
 // pageImage is a page's pixels without clock or crawl: an LED page's
-// Image, a TV page drawn into a new screen.
-func pageImage(p *Page) *image.RGBA {
-	if p.Image != nil {
-		return p.Image
-	}
-	img := image.NewRGBA(image.Rect(0, 0, p.r.p.Width, p.r.p.Height))
-	p.r.mu.Lock()
-	p.paint(img)
-	p.r.mu.Unlock()
-	return img
-}
+// strip, a TV page drawn into a new screen.
+func pageImage(p *Page) *image.RGBA { return p.Strip() }

@@ -11,31 +11,37 @@ import (
 // Page is one laid-out page and how it moves on screen.
 type Page struct {
 	Item string // content item ID ("" for idle)
-	// Image is, on LED, board width x content height (scrolled up); on a
-	// single-line LED board, one cycle of the marquee x board height
-	// (scrolled left). It is nil on TV: a TV page keeps only its layout
-	// and is drawn on demand into its Renderer's small cache of screens
-	// (see Frame and Prepare), so a village of hundreds of pages does not
-	// hold hundreds of full screens. Use Frame to get a TV page's pixels.
+	// Image is, on a single-line LED board, one cycle of the marquee x
+	// board height (scrolled left). It is nil for lazy pages: TV pages and
+	// the scrolled LED pages (board width x content height, scrolled up)
+	// keep only their layout and are drawn on demand into their Renderer's
+	// small cache of screens and strips (see Frame and Prepare), so a
+	// village of hundreds of pages does not hold hundreds of full screens
+	// or tall strips. Use Frame to get a page's pixels on screen, Strip
+	// for the whole of an LED page (all it scrolls through).
 	Image *image.RGBA
 
-	// TV pages: paint draws the whole screen (without clock and crawl)
-	// into dst; r owns the screen cache; next is the item's following
-	// page, after the page Frame last showed after this one (the
-	// playlist's order, learnt while playing), both prepared ahead.
+	// Lazy pages (TV, scrolled LED): paint draws the whole screen or strip
+	// (without clock and crawl) into dst; r owns the cache; next is the
+	// item's following page, after the page Frame last showed after this
+	// one (the playlist's order, learnt while playing), both prepared
+	// ahead.
 	paint func(dst *image.RGBA)
-	r     *Renderer
-	next  *Page
-	after *Page
+	// stripH is a lazy LED page's strip height (content height, at least
+	// the board's); 0 on TV, where paint draws one screen.
+	stripH int
+	r      *Renderer
+	next   *Page
+	after  *Page
 
 	view             int // viewport height: the board's height
 	pauseTop, scroll time.Duration
 	pauseBottom      time.Duration
-	// stickyY/stickyH: rows of Image (a table header) that stay pinned at the
+	// stickyY/stickyH: rows of the strip (a table header) that stay pinned at the
 	// top once scrolled past, like CSS position: sticky.
 	stickyY, stickyH int
 
-	// photos are the rectangles of Image holding photos: the only pixels of
+	// photos are the rectangles of the strip holding photos: the only pixels of
 	// an LED page allowed outside its palette.
 	photos []image.Rectangle
 
@@ -59,13 +65,40 @@ func (p *Page) SetClock(now func() time.Time) { p.now = now }
 
 // scrollPx is how far the page scrolls.
 func (p *Page) scrollPx() int {
-	if p.Image == nil {
-		return 0 // TV: one screen
+	h := p.stripH
+	if p.Image != nil {
+		h = p.Image.Rect.Dy()
 	}
-	if d := p.Image.Rect.Dy() - p.view; d > 0 {
+	if d := h - p.view; h > 0 && d > 0 {
 		return d
 	}
-	return 0
+	return 0 // TV: one screen
+}
+
+// size is the size of what paint draws: the strip on LED, a screen on TV.
+func (p *Page) size() image.Rectangle {
+	h := p.r.p.Height
+	if p.stripH > 0 {
+		h = p.stripH
+	}
+	return image.Rect(0, 0, p.r.p.Width, h)
+}
+
+// Strip returns the page's whole content without clock or crawl: an LED
+// page's strip (board width x content height, all it scrolls through), a
+// marquee's one cycle, a TV page's screen. For operators' stills (PNGs)
+// and tests, not for playing: a lazy page is drawn into a new image on
+// each call, which the caller owns; a marquee's is its Image, shared, not
+// to be modified.
+func (p *Page) Strip() *image.RGBA {
+	if p.Image != nil || p.paint == nil {
+		return p.Image
+	}
+	img := image.NewRGBA(p.size())
+	p.r.mu.Lock() // faces are not safe for concurrent use
+	p.paint(img)
+	p.r.mu.Unlock()
+	return img
 }
 
 // offset is the scroll position t after the page started, in whole pixels

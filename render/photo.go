@@ -217,9 +217,11 @@ func (r *Renderer) photoBlock(v *content.Village, b content.Block, x, w int, box
 	for _, l := range caption {
 		blk.text += runeCount(l)
 	}
-	// An LED strip is drawn once, now. A TV page is drawn each time it
-	// comes on screen: it keeps the photo's name, not its pixels, and
-	// takes it from the photo cache or decodes it again.
+	// An LED page keeps its fitted photo (board-wide, small: ~50 KB at
+	// 128 px, ~450 KB at 384 px) so that drawing its strip on a page
+	// change never decodes. A TV page is drawn each time it comes on
+	// screen: it keeps the photo's name, not its pixels, and takes it
+	// from the photo cache or decodes it again.
 	keep := img
 	if !r.led() {
 		keep = nil

@@ -265,12 +265,19 @@ func (r *Renderer) ledPage(id string, bs []*block) (*Page, error) {
 	if int64(h)*int64(r.p.Width) > maxStripPixels {
 		return nil, fmt.Errorf("内容过长：LED 长条 %d×%d 像素，上限 %d 万像素，请删减或拆分", r.p.Width, h, maxStripPixels/10000)
 	}
-	img := image.NewRGBA(image.Rect(0, 0, r.p.Width, h))
-	fillRect(img, img.Rect, r.th.bg)
-	p := &Page{Item: id, Image: img, view: r.p.Height}
+	// Laid out now, drawn by Frame (see screens.go).
+	bg := r.th.bg
+	p := &Page{Item: id, view: r.p.Height, stripH: h, r: r}
+	p.paint = func(img *image.RGBA) {
+		fillRect(img, img.Rect, bg)
+		y := 0
+		for _, b := range bs {
+			b.draw(img, y)
+			y += b.h
+		}
+	}
 	y, runes := 0, 0
 	for _, b := range bs {
-		b.draw(img, y)
 		runes += b.text
 		if !b.photo.Empty() {
 			p.photos = append(p.photos, b.photo.Add(image.Pt(0, y)))

@@ -161,12 +161,13 @@ func TestLEDPalette(t *testing.T) {
 				t.Errorf("%s %s: photo not placed", kind, p.Item)
 			}
 			bad := 0
-			for y := 0; y < p.Image.Rect.Dy(); y++ {
-				for x := 0; x < p.Image.Rect.Dx(); x++ {
+			img := p.Strip()
+			for y := 0; y < img.Rect.Dy(); y++ {
+				for x := 0; x < img.Rect.Dx(); x++ {
 					if kind == "led-rgb" && inPhoto(p, x, y) {
 						continue
 					}
-					if !pal[p.Image.RGBAAt(x, y)] {
+					if !pal[img.RGBAAt(x, y)] {
 						bad++
 					}
 				}
@@ -269,8 +270,11 @@ func TestLayoutFacts(t *testing.T) {
 		t.Error("LED subsidy table: no pinned header row")
 	}
 	for _, p := range allPages(t, "led-rgb", "128x64") {
-		if p.Image.Rect.Dx() != 128 || p.Image.Rect.Dy() < 64 {
-			t.Errorf("LED page %q: %v, want 128 wide and at least 64 tall", p.Item, p.Image.Rect)
+		if p.Image != nil {
+			t.Errorf("LED page %q holds an Image: scrolled LED pages are drawn lazily", p.Item)
+		}
+		if r := p.Strip().Rect; r.Dx() != 128 || r.Dy() < 64 {
+			t.Errorf("LED page %q: %v, want 128 wide and at least 64 tall", p.Item, r)
 		}
 		if p.Duration() < 8*time.Second {
 			t.Errorf("LED page %q: %v on screen, too short to read", p.Item, p.Duration())
@@ -286,22 +290,23 @@ func TestFrame(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := ps[0]
+	strip := p.Strip()
 	dst := image.NewRGBA(image.Rect(0, 0, 128, 64))
 	p.Frame(dst, 0)
-	if !bytes.Equal(dst.Pix, p.Image.Pix[:len(dst.Pix)]) {
+	if !bytes.Equal(dst.Pix, strip.Pix[:len(dst.Pix)]) {
 		t.Error("LED frame at t=0 is not the top of the page")
 	}
 	p.Frame(dst, p.Duration())
 	// At the end the header row is pinned at the top and the bottom of the
 	// page fills the rest.
-	hdr := p.Image.SubImage(image.Rect(0, p.stickyY, 128, p.stickyY+p.stickyH)).(*image.RGBA)
+	hdr := strip.SubImage(image.Rect(0, p.stickyY, 128, p.stickyY+p.stickyH)).(*image.RGBA)
 	for y := 0; y < p.stickyH; y++ {
 		if !bytes.Equal(dst.Pix[y*dst.Stride:y*dst.Stride+128*4], hdr.Pix[y*hdr.Stride:y*hdr.Stride+128*4]) {
 			t.Fatalf("LED frame at end: row %d is not the pinned header", y)
 		}
 	}
-	last := p.Image.Rect.Dy() - 1
-	if !bytes.Equal(dst.Pix[63*dst.Stride:64*dst.Stride], p.Image.Pix[last*p.Image.Stride:(last+1)*p.Image.Stride]) {
+	last := strip.Rect.Dy() - 1
+	if !bytes.Equal(dst.Pix[63*dst.Stride:64*dst.Stride], strip.Pix[last*strip.Stride:(last+1)*strip.Stride]) {
 		t.Error("LED frame at end does not show the page bottom")
 	}
 	// Offsets move monotonically in whole pixels.

@@ -12,6 +12,14 @@ import (
 // Renderer (the page on screen, the one prepared to follow it, the one
 // before) and then only copies rows from it, as before.
 //
+// Scrolled LED pages are drawn the same way: each is one strip, the
+// board's width by its content's height (a 25-row table with its receipts
+// is ~0.5 MB at 128x64 and ~4 MB at 384x192, 100 of them did not fit the
+// 64 MB a board has to spare). A slot's buffer is reused for any strip
+// that fits in it and grows to the tallest strip it has held (bounded by
+// maxStripPixels). Marquee strips (single-line boards) are small and
+// still drawn by Item.
+//
 // Page changes cost no frame: when Frame first shows a page it starts
 // drawing, in the background, the page expected next: the item's next
 // page, or else the page that followed this one the last time round the
@@ -69,15 +77,23 @@ func (c *screenCache) victim() int {
 }
 
 // fill draws p into slot i, claimed by the caller (c.mu held on entry and
-// exit, released while drawing). The slot's buffer is allocated once.
+// exit, released while drawing). The slot's buffer is allocated once on
+// TV; on LED it is resliced for each strip and reallocated only when a
+// strip does not fit (or fits in a quarter of it: one very tall strip
+// does not keep its buffer for ever).
 func (c *screenCache) fill(i int, p *Page) {
 	s := &c.slots[i]
 	s.p, s.ready, s.pins = p, false, 0
 	c.clock++
 	s.used = c.clock
 	r := p.r
-	if s.img == nil {
-		s.img = image.NewRGBA(image.Rect(0, 0, r.p.Width, r.p.Height))
+	rect := p.size()
+	n := 4 * rect.Dx() * rect.Dy()
+	switch {
+	case s.img == nil || cap(s.img.Pix) < n || cap(s.img.Pix) > 4*n && cap(s.img.Pix) > 4<<20:
+		s.img = image.NewRGBA(rect)
+	case s.img.Rect != rect:
+		s.img = &image.RGBA{Pix: s.img.Pix[:n], Stride: 4 * rect.Dx(), Rect: rect}
 	}
 	img := s.img
 	c.mu.Unlock()
@@ -138,11 +154,11 @@ func (c *screenCache) release(i int) {
 	c.mu.Unlock()
 }
 
-// Prepare draws a TV page into its Renderer's screen cache now, so that
-// the first Frame of it copies rows only. Frame already prepares the page
-// it expects next; a player may also call go next.Prepare() when it
-// starts a page. It does nothing for LED pages (their Image is drawn by
-// Item) or when every screen is in use.
+// Prepare draws a TV page or an LED page's strip into its Renderer's
+// cache now, so that the first Frame of it copies rows only. Frame
+// already prepares the page it expects next; a player may also call
+// go next.Prepare() when it starts a page. It does nothing for marquee
+// pages (their Image is drawn by Item) or when every slot is in use.
 func (p *Page) Prepare() {
 	if p.paint == nil {
 		return

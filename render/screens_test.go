@@ -87,3 +87,55 @@ func TestTVScreenCache(t *testing.T) {
 		}
 	}
 }
+
+// LED pages hold no strip either: Frame draws them through the same cache,
+// the pan and the pinned header as from the whole strip, and a Frame of the
+// page on screen allocates nothing.
+func TestLEDStripCache(t *testing.T) {
+	for _, size := range []string{"128x64", "384x192"} {
+		pages := allPages(t, "led-rgb", size)
+		if len(pages) <= screenSlots {
+			t.Fatalf("%d pages: want more than %d strips", len(pages), screenSlots)
+		}
+		want := make([]*image.RGBA, len(pages))
+		for i, p := range pages {
+			if p.Image != nil || p.paint == nil {
+				t.Fatalf("%s page %d (%s): not lazy", size, i, p.Item)
+			}
+			want[i] = p.Strip()
+		}
+		w, h := pages[0].r.p.Width, pages[0].r.p.Height
+		dst := image.NewRGBA(image.Rect(0, 0, w, h))
+		check := func(i int, tt time.Duration) {
+			t.Helper()
+			p, s := pages[i], want[i]
+			p.Frame(dst, tt)
+			off := p.offset(tt)
+			for y := range h {
+				sy := off + y
+				if p.stickyH > 0 && off > p.stickyY && y < p.stickyH {
+					sy = p.stickyY + y
+				}
+				if !bytes.Equal(dst.Pix[y*dst.Stride:(y+1)*dst.Stride], s.Pix[sy*s.Stride:(sy+1)*s.Stride]) {
+					t.Fatalf("%s page %d (%s) at %v: row %d differs from its strip", size, i, p.Item, tt, y)
+				}
+			}
+		}
+		for range 2 {
+			for i, p := range pages {
+				check(i, 0)
+				check(i, p.pauseTop+p.scroll/2)
+				check(i, p.Duration())
+			}
+		}
+		for i := len(pages) - 1; i >= 0; i-- {
+			check(i, pages[i].Duration())
+		}
+		p := pages[len(pages)-1]
+		p.Frame(dst, 0)
+		tt := time.Duration(0)
+		if n := testing.AllocsPerRun(100, func() { p.Frame(dst, tt); tt += 40 * time.Millisecond }); n != 0 {
+			t.Errorf("%s: LED Frame allocates %v times in steady state", size, n)
+		}
+	}
+}
