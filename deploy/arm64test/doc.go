@@ -1,0 +1,4 @@
+// Package arm64test holds only a test: the arm64 build of sunboard, run
+// under qemu-aarch64 (Debian package qemu-user), renders the sample village
+// byte-identical to the host build.
+package arm64test
