@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sunboard/sunboard/agent"
+	"github.com/sunboard/sunboard/agent/provision"
 	"github.com/sunboard/sunboard/content"
 )
 
@@ -20,20 +21,55 @@ const usage = `usage:
   sunboard run    --config FILE                    the agent: sync loop, player, displays
   sunboard render --config FILE --out DIR [--at T] every page each display shows at T, as PNG
   sunboard demo   [--listen ADDR]                  the sample village on a simulated LED board and TV
-  sunboard device-key --config FILE                this board's public key, for sunpub device add`
+  sunboard device-key --config FILE                this board's public key, for sunpub device add
+  sunboard provision --village ID --feed URL --root root.json [--config FILE] [--state DIR] [--fleet URL]
+                     [--display name:kind[:size[:profile[:device]]]]... [--repo DIR] [--force]
+                                                   write config + pinned root, create the device key, print key + QR
+  sunboard config check [--config FILE]            check a config, its root, state dir and display devices`
 
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(2)
 	}
-	cmd := os.Args[1]
+	cmd, args := os.Args[1], os.Args[2:]
+	if cmd == "config" && len(args) > 0 && args[0] == "check" {
+		cmd, args = "config check", args[1:]
+	}
 	fl := flag.NewFlagSet("sunboard "+cmd, flag.ExitOnError)
 	config := fl.String("config", "/etc/sunboard/sunboard.toml", "agent config file")
 	out := fl.String("out", "", "output directory (render)")
 	at := fl.String("at", "", "time to render, RFC 3339 or 2006-01-02T15:04 China time (render; default now)")
 	listen := fl.String("listen", "", "preview address (demo)")
-	_ = fl.Parse(os.Args[2:])
+	var prov provision.Opts
+	fl.StringVar(&prov.Village, "village", "", "village id like 370783-101-001 (provision)")
+	fl.StringVar(&prov.Feed, "feed", "", "the county's feed URL (provision)")
+	fl.StringVar(&prov.Root, "root", "", "the county's root.json to pin (provision)")
+	fl.StringVar(&prov.State, "state", provision.DefaultState, "state directory: content, metadata, device key (provision)")
+	fl.StringVar(&prov.Fleet, "fleet", "", "the county's fleet server URL, optional (provision)")
+	fl.StringVar(&prov.Repo, "repo", provision.DefaultRepo, "county repository, for the printed sunpub line (provision)")
+	fl.BoolVar(&prov.Force, "force", false, "replace an existing config (provision)")
+	fl.Func("display", "name:kind[:size[:profile[:device]]], repeatable (provision; default square:spi:128x64:led-rgb + tv:drm)", func(s string) error {
+		d, err := provision.ParseDisplay(s)
+		prov.Displays = append(prov.Displays, d)
+		return err
+	})
+	_ = fl.Parse(args)
+	switch cmd {
+	case "provision", "config check":
+		var err error
+		if cmd == "provision" {
+			prov.Config = *config
+			err = provision.Provision(prov, os.Stdout)
+		} else {
+			err = provision.CheckConfig(*config, os.Stdout)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "sunboard %s: %v\n", cmd, err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
