@@ -35,9 +35,9 @@ func lit(pix []byte) int {
 }
 
 // rareNames are characters of villagers' names the GB 2312 / 通用规范 charset of the main faces
-// may lack, with what each face is expected to do. Nothing shipped has Ext B 𠮷 (Droid has no
-// Ext B, Unifont 15.0's .hex is the BMP only, Noto's Ext B is not embedded), so the test pins
-// that it is a box everywhere and that Missing says so.
+// may lack, with what each face is expected to do. Ext B 𠮷 is in neither Droid nor Unifont
+// 15.0's .hex (BMP only): Vector draws it from the Noto Ext B subset, the pixel faces have it
+// thresholded from Noto.
 var rareNames = []struct {
 	r                  rune
 	why                string
@@ -56,7 +56,7 @@ var rareNames = []struct {
 	{'䶮', "Ext A in 通用规范 (刘䶮): every face", true, true, true},
 	{'㐱', "Ext A: Droid, Unifont; not WQY", true, true, false},
 	{'㻞', "Ext A: Droid, Unifont; not WQY", true, true, false},
-	{'𠮷', "Ext B: no shipped font", false, false, false},
+	{'𠮷', "Ext B: Noto Ext B subset; pixel faces thresholded from Noto", true, true, true},
 }
 
 func TestRareNames(t *testing.T) {
@@ -117,7 +117,7 @@ func TestFallbackSource(t *testing.T) {
 	for _, tc := range []struct {
 		r    rune
 		want source
-	}{{'国', srcNoto}, {'堃', srcNoto}, {'A', srcNoto}, {'龍', srcDroid}, {'䶮', srcNoto}, {'㐱', srcDroid}, {'𠮷', srcNone}, {'\uE000', srcNone}} {
+	}{{'国', srcNoto}, {'堃', srcNoto}, {'A', srcNoto}, {'龍', srcDroid}, {'䶮', srcNoto}, {'㐱', srcDroid}, {'𠮷', srcExtB}, {'\U00030EDD', srcExtB}, {'\U00030000', srcNone}, {'\uE000', srcNone}} {
 		if got := v.source(tc.r); got != tc.want {
 			t.Errorf("source(%q) = %d, want %d", tc.r, got, tc.want)
 		}
@@ -175,7 +175,7 @@ func TestCoverageGBK(t *testing.T) {
 }
 
 // dibaoLines is a 低保 list as a board shows it, with the rare names this package must draw: 龍
-// and 㐱 come from the fallback fonts, 𠮷 is a box everywhere (nothing shipped has it).
+// and 㐱 come from the fallback fonts, 𠮷 from the Noto Ext B subset (thresholded in the pixel faces).
 var dibaoLines = []string{
 	"2026年第四季度低保名单",
 	"王堃 2人 ￥1,260 李喆 1人 ￥630",
@@ -194,5 +194,49 @@ func TestGoldenDibao(t *testing.T) {
 		{"dibao-vector36bold", mustVector(t, 36, true)},
 	} {
 		t.Run(tc.name, func(t *testing.T) { checkGolden(t, tc.name, render(tc.face, dibaoLines...)) })
+	}
+}
+
+// TestCoverageExtB pins the hanzi outside the BMP: the Noto Ext B subset (testdata/notoextb.txt,
+// the 2,169 of Noto's 2,365 the main subset lacks) draws in Vector, regular and bold, and the pixel
+// faces have all 2,365 thresholded from Noto (testdata/noto16.txt; noto12.txt adds 鿍鿎鿏).
+func TestCoverageExtB(t *testing.T) {
+	ext := readList(t, "notoextb.txt")
+	if len(ext) != 2169 {
+		t.Fatalf("testdata/notoextb.txt has %d runes, want 2169", len(ext))
+	}
+	for _, r := range ext {
+		if r < 0x20000 {
+			t.Fatalf("testdata/notoextb.txt has %q (%U), inside the BMP", r, r)
+		}
+	}
+	supp := readList(t, "noto16.txt")
+	for name, f := range allFaces(t) {
+		n := 0
+		for _, r := range supp {
+			if _, ok := f.GlyphAdvance(r); !ok {
+				n++
+			}
+		}
+		if n != 0 {
+			t.Errorf("%s lacks %d of Noto's %d hanzi outside the BMP", name, n, len(supp))
+		}
+	}
+	if m := Missing(string(supp)); len(m) != 0 {
+		t.Errorf("Missing(noto16.txt) = %d runes, want none", len(m))
+	}
+	// A rune outside the BMP Noto lacks is still missing.
+	if m := Missing("\U00030000"); len(m) != 1 {
+		t.Errorf("Missing(U+30000) = %q, want it", string(m))
+	}
+	// Ext B glyphs sit on the line like Noto's: same advance as 国 in both weights.
+	for _, bold := range []bool{false, true} {
+		f := mustVector(t, 24, bold)
+		want, _ := f.GlyphAdvance('国')
+		for _, r := range ext[:50] {
+			if adv, ok := f.GlyphAdvance(r); !ok || adv != want {
+				t.Errorf("Vector(24, bold %v) %q: advance %v ok %v, want %v", bold, r, adv, ok, want)
+			}
+		}
 	}
 }

@@ -26,6 +26,8 @@ var (
 	notoBoldOTF []byte
 	//go:embed data/DroidSansFallback.ttf.gz
 	droidTTFGZ []byte
+	//go:embed data/NotoSansCJKsc-ExtB.otf
+	notoExtBOTF []byte
 )
 
 const opaque = 0xff
@@ -38,6 +40,8 @@ var (
 	bold    = lazy(func() (*opentype.Font, error) { return loadOTF("NotoSansCJKsc-Bold", notoBoldOTF) })
 	// droid is the vector fallback, parsed when a face first meets a rune Noto lacks (or by Missing).
 	droid = lazy(func() (*truetype.Font, error) { return loadTTF("DroidSansFallback", droidTTFGZ) })
+	// extB is the last vector fallback: Noto's hanzi outside the BMP (Ext B.., e.g. 𠮷), regular only.
+	extB = lazy(func() (*opentype.Font, error) { return loadOTF("NotoSansCJKsc-ExtB", notoExtBOTF) })
 )
 
 func lazy[T any](load func() (T, error)) func() (T, error) { return sync.OnceValues(load) }
@@ -110,7 +114,8 @@ func Pixel(px int) (font.Face, error) {
 // Vector returns an anti-aliased Noto Sans CJK SC face of px pixels per em, Bold if bold. Runes
 // the Noto subset lacks (rare hanzi of names: the rest of GBK, CJK Ext A, traditional forms) are
 // drawn from Droid Sans Fallback at the same size on the same baseline (regular weight only: Droid
-// has no bold); runes neither has draw Noto's box and report ok=false. Metrics are Noto's.
+// has no bold), and hanzi outside the BMP (CJK Ext B.., e.g. 𠮷) from a Noto Sans CJK SC Regular
+// subset (regular weight in a bold face too); runes none has draw Noto's box and report ok=false. Metrics are Noto's.
 // Rasterized glyphs, fallback ones included, are cached per size and weight across all faces, so
 // text drawn again costs no rasterization. Use each face from one goroutine; ask for one face per
 // goroutine.
@@ -138,7 +143,7 @@ func vectorFont(isBold bool) (*opentype.Font, error) {
 
 // Missing reports, in order of first appearance and without repeats, the runes of s that some
 // embedded face cannot draw — Pixel(12), Pixel(16), or Vector in either weight counting its Droid
-// fallback — so it would show a box there: sunpub does not know which screen an item will reach,
+// and Ext B fallbacks — so it would show a box there: sunpub does not know which screen an item will reach,
 // so a rune the 12 px board lacks is missing even if the TV face has it. Control characters
 // (newlines, tabs) are layout, not glyphs, and are never reported.
 func Missing(s string) []rune {
@@ -159,6 +164,10 @@ func Missing(s string) []rune {
 		fb, err := droid()
 		return err == nil && fb.Index(r) != 0
 	}
+	inExtB := func(r rune) bool {
+		f, err := extB()
+		return inOTF(f, err, r)
+	}
 	var out []rune
 	seen := map[rune]bool{}
 	for _, r := range s {
@@ -167,7 +176,7 @@ func Missing(s string) []rune {
 		}
 		seen[r] = true
 		if err12 != nil || !p12.has(r) || err16 != nil || !p16.has(r) ||
-			!(inOTF(reg, errR, r) && inOTF(bld, errB, r) || inDroid(r)) {
+			!(inOTF(reg, errR, r) && inOTF(bld, errB, r) || inDroid(r) || inExtB(r)) {
 			out = append(out, r)
 		}
 	}

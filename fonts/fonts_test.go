@@ -216,13 +216,14 @@ func TestCoverageTGH(t *testing.T) {
 }
 
 // TestNotoThresholded checks the hanzi the generator thresholded from Noto into the pixel faces:
-// the lists are what the tests expect (196 outside the BMP; WQY also 鿍鿎鿏), every one is a full
+// the lists are what the tests expect (Noto's 2,365 outside the BMP, 196 of them in the 通用规范汉字表;
+// WQY also 鿍鿎鿏), every one is a full
 // hanzi cell with a plausible amount of ink, and a line of them draws with no grey pixel. The
 // golden PNGs (noto-pixel12.png, noto-pixel16.png) put native glyphs (村 务) beside them.
 func TestNotoThresholded(t *testing.T) {
 	for _, tc := range []struct {
 		px, n, bmp int
-	}{{12, 199, 3}, {16, 196, 0}} {
+	}{{12, 2368, 3}, {16, 2365, 0}} {
 		rs := readList(t, fmt.Sprintf("noto%d.txt", tc.px))
 		bmp := 0
 		for _, r := range rs {
@@ -237,7 +238,9 @@ func TestNotoThresholded(t *testing.T) {
 		for _, r := range rs {
 			img := render(f, string(r))
 			lit, grey := countAlpha(img)
-			if grey != 0 || lit < tc.px || lit > tc.px*tc.px*2/3 {
+			// At least 3/4 px: a few Ext B code points are one- or two-stroke components (𠆢 𡿨)
+			// that light 9 pixels at 12 px.
+			if grey != 0 || lit < tc.px*3/4 || lit > tc.px*tc.px*2/3 {
 				t.Errorf("Pixel(%d) %q (%U): %d lit, %d grey pixels", tc.px, r, r, lit, grey)
 			}
 			if adv, ok := f.GlyphAdvance(r); !ok || adv != fixed.I(tc.px) {
@@ -282,7 +285,7 @@ func TestMissing(t *testing.T) {
 		{"䶵", "䶵"},           // CJK Ext A: in Unifont and Droid, not in WQY 12 px
 		{"堃喆昇赟珺淼犇镕", ""},     // names: all in every face
 		{"龍鳳", ""},           // traditional, GBK: Noto subset lacks them, Droid draws them
-		{"𠮷", "𠮷"},           // Ext B: no face has it
+		{"𠮷", ""},            // Ext B: Noto Ext B subset; pixel faces thresholded from Noto
 		{"\uFA20", "\uFA20"}, // GBK compatibility ideograph, not in WQY 12 px
 	} {
 		if got := string(Missing(tc.in)); got != tc.want {

@@ -84,7 +84,7 @@ func cacheFor(px float64, bold bool) *glyphCache {
 
 // vectorFace wraps an opentype Noto face (which reuses one mask buffer and is not safe for
 // concurrent use) with the shared glyph cache and a per-rune fallback to Droid Sans Fallback
-// through golang/freetype.
+// through golang/freetype, then to the Noto Ext B subset.
 type vectorFace struct {
 	*opentype.Face // Noto: Metrics, Kern (0 whenever a rune is not Noto's), Close
 	noto           *opentype.Font
@@ -97,6 +97,11 @@ type vectorFace struct {
 	fbTried bool
 	fbFont  *truetype.Font
 	fb      font.Face
+
+	// The Ext B face (Noto SC Regular, hanzi outside the BMP), likewise made on first need.
+	extTried bool
+	extFont  *opentype.Font
+	ext      *opentype.Face
 }
 
 var _ font.Face = (*vectorFace)(nil)
@@ -107,7 +112,8 @@ type source uint8
 const (
 	srcNoto  source = iota
 	srcDroid        // Noto lacks r, Droid has it
-	srcNone         // neither: Noto's .notdef box, ok=false
+	srcExtB         // neither has it, the Ext B subset does (regular weight even in a bold face)
+	srcNone         // none: Noto's .notdef box, ok=false
 )
 
 func (v *vectorFace) source(r rune) source {
@@ -135,6 +141,22 @@ func (v *vectorFace) source(r rune) source {
 	if v.fbFont != nil && v.fbFont.Index(r) != 0 {
 		return srcDroid
 	}
+	if r < 0x10000 {
+		return srcNone // the Ext B subset has only runes outside the BMP
+	}
+	if !v.extTried {
+		v.extTried = true
+		if f, err := extB(); err == nil {
+			if face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: v.px, DPI: 72, Hinting: font.HintingNone}); err == nil {
+				v.extFont, v.ext = f, face.(*opentype.Face)
+			}
+		}
+	}
+	if v.extFont != nil {
+		if i, err := v.extFont.GlyphIndex(&v.buf, r); err == nil && i != 0 {
+			return srcExtB
+		}
+	}
 	return srcNone
 }
 
@@ -160,15 +182,21 @@ func (v *vectorFace) Glyph(dot fixed.Point26_6, r rune) (image.Rectangle, image.
 }
 
 func (v *vectorFace) GlyphBounds(r rune) (fixed.Rectangle26_6, fixed.Int26_6, bool) {
-	if v.source(r) == srcDroid {
+	switch v.source(r) {
+	case srcDroid:
 		return v.fb.GlyphBounds(r)
+	case srcExtB:
+		return v.ext.GlyphBounds(r)
 	}
 	return v.Face.GlyphBounds(r)
 }
 
 func (v *vectorFace) GlyphAdvance(r rune) (fixed.Int26_6, bool) {
-	if v.source(r) == srcDroid {
+	switch v.source(r) {
+	case srcDroid:
 		return v.fb.GlyphAdvance(r)
+	case srcExtB:
+		return v.ext.GlyphAdvance(r)
 	}
 	return v.Face.GlyphAdvance(r)
 }
@@ -182,14 +210,18 @@ func (v *vectorFace) rasterize(r rune, phase uint8) *cachedGlyph {
 		adv   fixed.Int26_6
 		ok    bool
 	)
-	if v.source(r) == srcDroid {
+	switch v.source(r) {
+	case srcDroid:
 		// Both faces put the baseline at dot.Y, so Droid's glyph sits on Noto's line.
 		dr, mask, maskp, adv, ok = v.fb.Glyph(dot, r)
 		if !ok { // an empty outline: advance, draw nothing
 			adv, _ = v.fb.GlyphAdvance(r)
 			dr, mask, ok = image.Rectangle{}, nil, true
 		}
-	} else {
+	case srcExtB:
+		// The same font design and metrics as the main subset: same baseline.
+		dr, mask, maskp, adv, ok = v.ext.Glyph(dot, r)
+	default:
 		dr, mask, maskp, adv, ok = v.Face.Glyph(dot, r)
 	}
 	// Both faces reuse their mask buffer on the next call: copy.

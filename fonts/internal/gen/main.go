@@ -8,17 +8,22 @@
 // unicode-data, pcf2bdf and fonttools (for pyftsubset). Outputs (all committed):
 //
 //	data/unifont16.sbf.gz                 16 px bitmap face (GNU Unifont): charset + GBK hanzi + CJK Ext A,
-//	                                      + the 通用规范 hanzi Unifont lacks, thresholded from Noto
+//	                                      + the 通用规范 hanzi Unifont lacks and Noto's hanzi outside
+//	                                      the BMP, thresholded from Noto
 //	data/wqy12.sbf.gz                     12 px bitmap face (WenQuanYi Bitmap Song 9pt = 12 px): charset + GBK hanzi,
-//	                                      + the 通用规范 hanzi WQY lacks, thresholded from Noto
+//	                                      + the 通用规范 hanzi WQY lacks and Noto's hanzi outside
+//	                                      the BMP, thresholded from Noto
 //	data/NotoSansCJKsc-{Regular,Bold}.otf Noto Sans CJK SC subsets (CFF): charset
 //	data/DroidSansFallback.ttf.gz         Droid Sans Fallback subset (TrueType glyf), gzip'd: the GBK,
 //	                                      Ext A and Ext B hanzi Droid has and the Noto subset lacks
+//	data/NotoSansCJKsc-ExtB.otf           Noto Sans CJK SC Regular subset (CFF): the hanzi outside the
+//	                                      BMP Noto has and neither subset above has (Ext B.., e.g. 𠮷)
 //	LICENSE-droid-fallback.txt            Debian copyright of fonts-droid-fallback + Apache-2.0 text
 //	testdata/{gb2312,tgh,gbk}_hanzi.txt   the hanzi lists the coverage tests check against
 //	testdata/charset.txt                  every rune the generator tried to embed in every face
 //	testdata/droid.txt                    the runes of the Droid subset
 //	testdata/noto{12,16}.txt              the hanzi each pixel face has thresholded from Noto
+//	testdata/notoextb.txt                 the runes of the Noto Ext B subset
 package main
 
 import (
@@ -101,7 +106,15 @@ func run() error {
 	// The hanzi of the 通用规范汉字表 a pixel source lacks (the 196 outside the BMP; for WQY also
 	// 鿍鿎鿏) are thresholded from Noto Sans CJK SC Regular at the face's size, so that the whole
 	// table draws, 1-bit, on every board.
-	if uni, err = addNoto(uni, tgh, 16, 16, 16, 14); err != nil {
+	// Beyond the table, every hanzi outside the BMP that Noto has (CJK Ext B..F and the
+	// compatibility supplement, e.g. 𠮷) is thresholded too: rare name characters must not be
+	// boxes on LED boards either.
+	supp, err := notoSupplementary()
+	if err != nil {
+		return err
+	}
+	pixWant := union(tgh, supp)
+	if uni, err = addNoto(uni, pixWant, 16, 16, 16, 14); err != nil {
 		return err
 	}
 	// Unifont: 16 rows, baseline 2 rows above the bottom.
@@ -112,7 +125,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if wqy, err = addNoto(wqy, tgh, 11, 12, 12, 10); err != nil {
+	if wqy, err = addNoto(wqy, pixWant, 11, 12, 12, 10); err != nil {
 		return err
 	}
 	// WQY 12 px hanzi are 11×11 with one row below the baseline; ascent 10 + descent 2 packs
@@ -130,6 +143,15 @@ func run() error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(*testDir, "droid.txt"), []byte(string(droid)+"\n"), 0o644); err != nil {
+		return err
+	}
+	// Droid has no Ext B: the hanzi outside the BMP that Noto has and the main subset lacks go to
+	// a third, regular-only subset, the last vector fallback.
+	extB, err := subsetNotoExtB(supp, droid)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(*testDir, "notoextb.txt"), []byte(string(extB)+"\n"), 0o644); err != nil {
 		return err
 	}
 	return writeDroidLicense()
@@ -153,7 +175,7 @@ func addNoto(gs []glyph, want []rune, em, adv, px, ascent int) ([]glyph, error) 
 	if err != nil {
 		return nil, err
 	}
-	log.Printf("%d px: %d hanzi of the 通用规范汉字表 thresholded from Noto Sans CJK SC Regular", px, len(extra))
+	log.Printf("%d px: %d hanzi (通用规范汉字表, Ext B..) thresholded from Noto Sans CJK SC Regular", px, len(extra))
 	name := filepath.Join(*testDir, fmt.Sprintf("noto%d.txt", px))
 	if err := os.WriteFile(name, []byte(string(lack)+"\n"), 0o644); err != nil {
 		return nil, err
@@ -646,4 +668,50 @@ func subsetNoto(weight string, set []rune) error {
 	}
 	log.Printf("%s: %d bytes", dst, st.Size())
 	return nil
+}
+
+// subsetNotoExtB writes data/NotoSansCJKsc-ExtB.otf: the runes of supp (Noto's hanzi outside the
+// BMP) that neither the main Noto subset nor the Droid subset has, from Noto Sans CJK SC Regular.
+func subsetNotoExtB(supp, droid []rune) ([]rune, error) {
+	p := filepath.Join(*outDir, "NotoSansCJKsc-Regular.otf")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := sfnt.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("parse %q: %w", p, err)
+	}
+	inDroid := map[rune]bool{}
+	for _, r := range droid {
+		inDroid[r] = true
+	}
+	var buf sfnt.Buffer
+	var keep []rune
+	for _, r := range supp {
+		if i, err := reg.GlyphIndex(&buf, r); (err != nil || i == 0) && !inDroid[r] {
+			keep = append(keep, r)
+		}
+	}
+	src := filepath.Join(*notoDir, "NotoSansCJK-Regular.ttc")
+	dst := filepath.Join(*outDir, "NotoSansCJKsc-ExtB.otf")
+	if err := pyftsubset(src, dst, keep,
+		"--font-number="+strconv.Itoa(notoSCIndex),
+		"--layout-features=",
+		"--drop-tables+=GSUB,GPOS,GDEF,BASE,VORG,vhea,vmtx",
+		"--no-hinting",
+		"--notdef-outline",
+		"--name-IDs=0,1,2,3,4,5,6,13,14",
+	); err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(dst)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > 800_000 {
+		return nil, fmt.Errorf("%s: %d bytes, more than 0.8 MB; check the rune list", dst, st.Size())
+	}
+	log.Printf("%s: %d runes, %d bytes", dst, len(keep), st.Size())
+	return keep, nil
 }

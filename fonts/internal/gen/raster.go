@@ -14,7 +14,8 @@ import (
 
 // rasterNoto draws each rune of rs from the Simplified Chinese face of NotoSansCJK-<weight>.ttc
 // at em pixels per em and keeps it as a 1-bit glyph: a pixel is on where the anti-aliased
-// coverage is at least 50 %. These are for the hanzi of the 通用规范汉字表 a pixel source lacks;
+// coverage is at least 50 %. These are for the hanzi of the 通用规范汉字表 a pixel source lacks
+// and for Noto's hanzi outside the BMP (Ext B.., e.g. 𠮷);
 // they are thresholded outlines, not hand-drawn bitmaps.
 //
 // sfnt does not hint CFF outlines, so as a stand-in for grid fitting each glyph is tried at 4×4
@@ -25,18 +26,9 @@ import (
 // The glyph is an em×em cell with top = -ascent and advance adv, like the hanzi of the pixel face
 // it joins (WQY 12 px: 11×11 ink in a 12 px advance; Unifont: 16×16). It fails if a rune has no glyph in Noto or draws fewer than 4 pixels.
 func rasterNoto(weight string, em, adv, ascent int, rs []rune) ([]glyph, error) {
-	path := filepath.Join(*notoDir, "NotoSansCJK-"+weight+".ttc")
-	b, err := os.ReadFile(path)
+	f, path, err := notoSC(weight)
 	if err != nil {
 		return nil, err
-	}
-	c, err := opentype.ParseCollection(b)
-	if err != nil {
-		return nil, fmt.Errorf("parse %q: %w", path, err)
-	}
-	f, err := c.Font(notoSCIndex)
-	if err != nil {
-		return nil, fmt.Errorf("%s: font %d: %w", path, notoSCIndex, err)
 	}
 	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: float64(em), DPI: 72, Hinting: font.HintingNone})
 	if err != nil {
@@ -86,6 +78,40 @@ func rasterNoto(weight string, em, adv, ascent int, rs []rune) ([]glyph, error) 
 		out = append(out, g)
 	}
 	return out, nil
+}
+
+// notoSupplementary returns the hanzi outside the BMP (U+20000..U+3134F: CJK Ext B..G and the
+// compatibility supplement) that Noto Sans CJK SC Regular has.
+func notoSupplementary() ([]rune, error) {
+	f, _, err := notoSC("Regular")
+	if err != nil {
+		return nil, err
+	}
+	var buf sfnt.Buffer
+	var out []rune
+	for _, r := range runeRange(0x20000, 0x3134f) {
+		if i, err := f.GlyphIndex(&buf, r); err == nil && i != 0 {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func notoSC(weight string) (*opentype.Font, string, error) {
+	path := filepath.Join(*notoDir, "NotoSansCJK-"+weight+".ttc")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, path, err
+	}
+	c, err := opentype.ParseCollection(b)
+	if err != nil {
+		return nil, path, fmt.Errorf("parse %q: %w", path, err)
+	}
+	f, err := c.Font(notoSCIndex)
+	if err != nil {
+		return nil, path, fmt.Errorf("%s: font %d: %w", path, notoSCIndex, err)
+	}
+	return f, path, nil
 }
 
 // coverage returns the px×px anti-aliased coverage of r drawn with its origin at dot (relative to
