@@ -66,7 +66,8 @@ var benchProfiles = []pageCase{
 // Scrolled LED pages keep layout, not their strip, likewise (HeapInuse-MB
 // with all pages held and 4 played, before → after): led-mono and led-rgb
 // 128x64 78 → 18.5, led-rgb 384x192 168 → 31 (Sys-MB run alone 45 and
-// 65). Marquees (192x16) still hold their strips: 55 MB, Sys 97 MB alone.
+// 65). Marquees (192x16) likewise, one cycle per page drawn into the same
+// cache: 55.5 → 18.9 (Sys-MB run alone 97 → 49).
 func BenchmarkVillage100(b *testing.B) {
 	v := village100(b)
 	for _, pc := range benchProfiles {

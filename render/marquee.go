@@ -13,7 +13,8 @@ import (
 // Single-line LED boards (192×16, 128×16, 128×12 ...) cannot hold a header
 // and text: an item becomes a horizontal marquee, one strip rendered once
 // ([category] title, body text, table rows with their amounts) that moves
-// right to left. Frame only copies windows of it.
+// right to left. Item lays the strip out; Frame draws it into the
+// Renderer's cache once and then only copies windows of it.
 
 // marquee reports whether the board is one text line tall: below 32 px
 // there is no room for a 12 px header line above 16 px text.
@@ -134,12 +135,16 @@ func (r *Renderer) marqueeTable(t *content.Table, add func(string, color.RGBA), 
 	}
 }
 
-// marqueePage draws segs once into a strip: the text, then a board-wide
-// gap so the end leaves the screen before the start comes round again.
+// marqueePage lays segs out as a strip: the text, then a board-wide gap
+// so the end leaves the screen before the start comes round again. The
+// strip is drawn by Frame into the Renderer's cache (see screens.go), not
+// here: 100 tables read out at 16 px are ~50 MB of strips.
 func (r *Renderer) marqueePage(id string, segs []seg) (*Page, error) {
 	f, h := r.marqueeFace(), r.p.Height
+	xs := make([]int, len(segs))
 	textW := 0
-	for _, s := range segs {
+	for i, s := range segs {
+		xs[i] = textW
 		textW += f.width(s.s)
 	}
 	gap := max(r.p.Width, 4*f.width("中"))
@@ -147,20 +152,21 @@ func (r *Renderer) marqueePage(id string, segs []seg) (*Page, error) {
 	if int64(cycle)*int64(h) > maxStripPixels {
 		return nil, fmt.Errorf("内容过长：跑马灯 %d×%d 像素，上限 %d 万像素，请删减或拆分", cycle, h, maxStripPixels/10000)
 	}
-	img := image.NewRGBA(image.Rect(0, 0, cycle, h))
-	fillRect(img, img.Rect, r.th.bg)
-	x, y := 0, (h-f.lineH)/2
-	for _, s := range segs {
-		f.draw(img, x, y, s.s, s.c)
-		x += f.width(s.s)
-	}
+	bg, y := r.th.bg, (h-f.lineH)/2
 	sp := marqueeSpeed(f)
-	return &Page{
-		Item: id, Image: img, view: h, speed: sp,
+	p := &Page{
+		Item: id, view: h, speed: sp, stripW: cycle, r: r,
 		pauseTop: marqueeHold,
 		// Until the last glyph has left the left edge.
 		scroll: time.Duration(int64(textW) * int64(time.Second) / sp),
-	}, nil
+	}
+	p.paint = func(img *image.RGBA) {
+		fillRect(img, img.Rect, bg)
+		for i, s := range segs {
+			f.draw(img, xs[i], y, s.s, s.c)
+		}
+	}
+	return p, nil
 }
 
 // marqueeOffset is the strip column at the board's left edge t after the
@@ -170,13 +176,15 @@ func (p *Page) marqueeOffset(t time.Duration) int {
 	if t <= p.pauseTop {
 		return 0
 	}
-	cycle := int64(p.Image.Rect.Dx())
+	cycle := int64(p.stripW)
 	return int(int64(t-p.pauseTop) * p.speed / int64(time.Second) % cycle)
 }
 
 // frameMarquee copies the window at the offset, wrapping round the strip.
 func (p *Page) frameMarquee(dst *image.RGBA, t time.Duration) {
-	b, src := dst.Rect, p.Image
+	slot, src := p.r.screens.acquire(p)
+	defer p.r.screens.release(slot)
+	b := dst.Rect
 	cycle, w := src.Rect.Dx(), b.Dx()
 	off := p.marqueeOffset(t)
 	for row := 0; row < b.Dy(); row++ {

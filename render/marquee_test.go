@@ -32,10 +32,14 @@ func TestMarquee(t *testing.T) {
 		}
 		p := ps[0]
 		name := tc.profile + "-" + tc.size + "-" + it.ID
-		if p.Image.Rect.Dy() != r.p.Height || p.Image.Rect.Dx() <= r.p.Width {
-			t.Errorf("%s: strip %v", name, p.Image.Rect)
+		if p.Image != nil || p.paint == nil {
+			t.Fatalf("%s: not lazy", name)
 		}
-		golden(t, name+"-strip", p.Image)
+		strip := p.Strip()
+		if strip.Rect.Dy() != r.p.Height || strip.Rect.Dx() <= r.p.Width {
+			t.Errorf("%s: strip %v", name, strip.Rect)
+		}
+		golden(t, name+"-strip", strip)
 		if p.speed != tc.speed {
 			t.Errorf("%s: %d px/s, want %d", name, p.speed, tc.speed)
 		}
@@ -46,7 +50,7 @@ func TestMarquee(t *testing.T) {
 		off := int(3 * tc.speed)
 		for y := 0; y < r.p.Height; y++ {
 			for x := 0; x < r.p.Width; x++ {
-				if dst.RGBAAt(x, y) != p.Image.RGBAAt(off+x, y) {
+				if dst.RGBAAt(x, y) != strip.RGBAAt(off+x, y) {
 					t.Fatalf("%s: frame pixel (%d,%d) is not strip (%d,%d)", name, x, y, off+x, y)
 				}
 			}
@@ -68,11 +72,11 @@ func TestMarquee(t *testing.T) {
 			t.Errorf("%s: offset after 2 s = %d, want %d", name, got, want)
 		}
 		// The text has left the board when the page ends; ~150 hanzi/min.
-		if o := p.marqueeOffset(p.Duration()); o < p.Image.Rect.Dx()-max(r.p.Width, 4*r.marqueeFace().width("中"))-1 {
-			t.Errorf("%s: at the end offset %d of %d: text still on the board", name, o, p.Image.Rect.Dx())
+		if o := p.marqueeOffset(p.Duration()); o < strip.Rect.Dx()-max(r.p.Width, 4*r.marqueeFace().width("中"))-1 {
+			t.Errorf("%s: at the end offset %d of %d: text still on the board", name, o, strip.Rect.Dx())
 		}
 		// Wrap-around frames (the strip's end and start) are copied too.
-		p.Frame(dst, marqueeHold+time.Duration(p.Image.Rect.Dx()-r.p.Width/2)*time.Second/time.Duration(tc.speed))
+		p.Frame(dst, marqueeHold+time.Duration(strip.Rect.Dx()-r.p.Width/2)*time.Second/time.Duration(tc.speed))
 		n := testing.AllocsPerRun(200, func() {
 			p.Frame(dst, 5*time.Second)
 		})
@@ -83,8 +87,8 @@ func TestMarquee(t *testing.T) {
 	// Idle on a single-line board is a marquee too.
 	r := mustRenderer(t, "led-rgb", "128x16")
 	idle := r.Idle(v, day(2026, 11, 22))
-	if idle.speed == 0 || idle.Image.Rect.Dy() != 16 {
-		t.Errorf("idle on 128x16: speed %d, %v", idle.speed, idle.Image.Rect)
+	if idle.speed == 0 || idle.Strip().Rect.Dy() != 16 {
+		t.Errorf("idle on 128x16: speed %d, %v", idle.speed, idle.Strip().Rect)
 	}
 }
 

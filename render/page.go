@@ -11,9 +11,9 @@ import (
 // Page is one laid-out page and how it moves on screen.
 type Page struct {
 	Item string // content item ID ("" for idle)
-	// Image is, on a single-line LED board, one cycle of the marquee x
-	// board height (scrolled left). It is nil for lazy pages: TV pages and
-	// the scrolled LED pages (board width x content height, scrolled up)
+	// Image is nil: every page is lazy. TV pages, the scrolled LED pages
+	// (board width x content height, scrolled up) and the marquees of
+	// single-line LED boards (one cycle x board height, scrolled left)
 	// keep only their layout and are drawn on demand into their Renderer's
 	// small cache of screens and strips (see Frame and Prepare), so a
 	// village of hundreds of pages does not hold hundreds of full screens
@@ -21,7 +21,7 @@ type Page struct {
 	// for the whole of an LED page (all it scrolls through).
 	Image *image.RGBA
 
-	// Lazy pages (TV, scrolled LED): paint draws the whole screen or strip
+	// Lazy pages (TV, LED, marquee): paint draws the whole screen or strip
 	// (without clock and crawl) into dst; r owns the cache; next is the
 	// item's following page, after the page Frame last showed after this
 	// one (the playlist's order, learnt while playing), both prepared
@@ -30,6 +30,9 @@ type Page struct {
 	// stripH is a lazy LED page's strip height (content height, at least
 	// the board's); 0 on TV, where paint draws one screen.
 	stripH int
+	// stripW is a marquee's strip width (one cycle: text and gap); 0
+	// otherwise, where paint draws the board's width.
+	stripW int
 	r      *Renderer
 	next   *Page
 	after  *Page
@@ -49,8 +52,8 @@ type Page struct {
 	clock   *clockFont
 	now     func() time.Time
 	ticker  *Ticker
-	// speed is a marquee's px/s (single-line LED boards): Image is then
-	// one cycle of the strip, moved right to left. 0 otherwise.
+	// speed is a marquee's px/s (single-line LED boards): the strip (one
+	// cycle, stripW wide) is moved right to left. 0 otherwise.
 	speed int64
 }
 
@@ -75,21 +78,24 @@ func (p *Page) scrollPx() int {
 	return 0 // TV: one screen
 }
 
-// size is the size of what paint draws: the strip on LED, a screen on TV.
+// size is the size of what paint draws: the strip on LED, one cycle of a
+// marquee, a screen on TV.
 func (p *Page) size() image.Rectangle {
-	h := p.r.p.Height
+	w, h := p.r.p.Width, p.r.p.Height
 	if p.stripH > 0 {
 		h = p.stripH
 	}
-	return image.Rect(0, 0, p.r.p.Width, h)
+	if p.stripW > 0 {
+		w = p.stripW
+	}
+	return image.Rect(0, 0, w, h)
 }
 
 // Strip returns the page's whole content without clock or crawl: an LED
 // page's strip (board width x content height, all it scrolls through), a
 // marquee's one cycle, a TV page's screen. For operators' stills (PNGs)
-// and tests, not for playing: a lazy page is drawn into a new image on
-// each call, which the caller owns; a marquee's is its Image, shared, not
-// to be modified.
+// and tests, not for playing: the page is drawn into a new image on each
+// call, which the caller owns.
 func (p *Page) Strip() *image.RGBA {
 	if p.Image != nil || p.paint == nil {
 		return p.Image

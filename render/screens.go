@@ -17,8 +17,9 @@ import (
 // is ~0.5 MB at 128x64 and ~4 MB at 384x192, 100 of them did not fit the
 // 64 MB a board has to spare). A slot's buffer is reused for any strip
 // that fits in it and grows to the tallest strip it has held (bounded by
-// maxStripPixels). Marquee strips (single-line boards) are small and
-// still drawn by Item.
+// maxStripPixels). Marquees (single-line boards) too: one cycle of the
+// strip, its width by the board's height (a 25-row table read out is
+// ~0.5 MB at 192x16, 100 items held 55 MB).
 //
 // Page changes cost no frame: when Frame first shows a page it starts
 // drawing, in the background, the page expected next: the item's next
@@ -157,8 +158,8 @@ func (c *screenCache) release(i int) {
 // Prepare draws a TV page or an LED page's strip into its Renderer's
 // cache now, so that the first Frame of it copies rows only. Frame
 // already prepares the page it expects next; a player may also call
-// go next.Prepare() when it starts a page. It does nothing for marquee
-// pages (their Image is drawn by Item) or when every slot is in use.
+// go next.Prepare() when it starts a page. It does nothing when every
+// slot is in use.
 func (p *Page) Prepare() {
 	if p.paint == nil {
 		return

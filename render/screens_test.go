@@ -139,3 +139,52 @@ func TestLEDStripCache(t *testing.T) {
 		}
 	}
 }
+
+// Marquees hold no strip either: Frame draws one cycle through the same
+// cache, wraps round it as before, and allocates nothing once drawn.
+func TestMarqueeStripCache(t *testing.T) {
+	pages := allPages(t, "led-rgb", "192x16")
+	if len(pages) <= screenSlots {
+		t.Fatalf("%d pages: want more than %d strips", len(pages), screenSlots)
+	}
+	want := make([]*image.RGBA, len(pages))
+	for i, p := range pages {
+		if p.Image != nil || p.paint == nil || p.speed == 0 {
+			t.Fatalf("page %d (%s): not a lazy marquee", i, p.Item)
+		}
+		want[i] = p.Strip()
+	}
+	w, h := 192, 16
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	check := func(i int, tt time.Duration) {
+		t.Helper()
+		p, s := pages[i], want[i]
+		p.Frame(dst, tt)
+		off, cycle := p.marqueeOffset(tt), s.Rect.Dx()
+		for y := range h {
+			for x := range w {
+				if dst.RGBAAt(x, y) != s.RGBAAt((off+x)%cycle, y) {
+					t.Fatalf("page %d (%s) at %v: pixel (%d,%d) differs from its strip", i, p.Item, tt, x, y)
+				}
+			}
+		}
+	}
+	for range 2 {
+		for i, p := range pages {
+			check(i, 0)
+			check(i, p.Duration()/2)
+			check(i, p.Duration())
+			// The strip's end and start on screen at once.
+			check(i, p.pauseTop+time.Duration(p.stripW-w/2)*time.Second/time.Duration(p.speed))
+		}
+	}
+	for i := len(pages) - 1; i >= 0; i-- {
+		check(i, pages[i].Duration())
+	}
+	p := pages[len(pages)-1]
+	p.Frame(dst, 0)
+	tt := time.Duration(0)
+	if n := testing.AllocsPerRun(100, func() { p.Frame(dst, tt); tt += 40 * time.Millisecond }); n != 0 {
+		t.Errorf("marquee Frame allocates %v times in steady state", n)
+	}
+}
