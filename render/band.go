@@ -37,6 +37,13 @@ type band struct {
 
 // layoutBand lays out the band. pages keeps room for a page number.
 func (r *Renderer) layoutBand(title string, segs []string, code *qr.Code, urgent, pages bool) *band {
+	return r.layoutBandUnit(title, segs, code, urgent, pages, "")
+}
+
+// layoutBandUnit is layoutBand with a unit note (金额单位：元) that goes
+// before the page number, so money tables keep the note the disclosure
+// forms print without spending a table row on it.
+func (r *Renderer) layoutBandUnit(title string, segs []string, code *qr.Code, urgent, pages bool, unit string) *band {
 	s := r.safe
 	b := &band{code: code, urgent: urgent, segGap: r.px(32)}
 	right := s.Max.X
@@ -57,7 +64,7 @@ func (r *Renderer) layoutBand(title string, segs []string, code *qr.Code, urgent
 	b.title = r.title.wrap(title, b.clockAt.X-r.px(24)-b.titleX)
 	b.smallY = s.Min.Y + len(b.title)*r.title.lineH + r.px(4)
 	if pages {
-		b.pageW = r.bandSmall.width("第 99 / 99 页")
+		b.pageW = r.bandSmall.width(unit + "第 99 / 99 页")
 	}
 	lineW := right - s.Min.X
 	var cur []string

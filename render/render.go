@@ -391,7 +391,11 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 	if a := approvalText(it); a != "" {
 		idLine += "　" + a
 	}
-	bd := r.layoutBand(it.Title, []string{v.Name + " · " + categoryText(it), periodText(it), idLine}, code, urgent, true)
+	unit := ""
+	if it.Table != nil && hasAmountColumn(it.Table) {
+		unit = "金额单位：元　"
+	}
+	bd := r.layoutBandUnit(it.Title, []string{v.Name + " · " + categoryText(it), periodText(it), idLine}, code, urgent, true, unit)
 	colX, colW := s.Min.X, s.Dx()
 	flowTop := bd.h + r.px(8)
 	flowH := r.tickTop() - r.px(6) - flowTop
@@ -408,9 +412,9 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 	}
 	var pages []*Page
 	for n, g := range groups {
-		pageNo := ""
+		pageNo := strings.TrimSpace(unit)
 		if len(groups) > 1 {
-			pageNo = fmt.Sprintf("第 %d / %d 页", n+1, len(groups))
+			pageNo = unit + fmt.Sprintf("第 %d / %d 页", n+1, len(groups))
 		}
 		runes := r.bandRunes(bd, pageNo)
 		p := &Page{Item: it.ID, view: r.p.Height, clock: r.clock, clockAt: bd.clockAt, r: r}
@@ -524,3 +528,12 @@ func (r *Renderer) Idle(v *content.Village, now time.Time) *Page {
 }
 
 var weekday = [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
+
+func hasAmountColumn(t *content.Table) bool {
+	for _, a := range t.Amount {
+		if a {
+			return true
+		}
+	}
+	return false
+}
