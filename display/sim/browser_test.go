@@ -79,6 +79,9 @@ func startPreview(t *testing.T) (string, *sim.Dev, *sim.Dev) {
 func TestPreviewInChromium(t *testing.T) {
 	simtest.Skip(t)
 	url, _, _ := startPreview(t)
+	// Under -race on a loaded 2-core CI machine a 720p JPEG takes a few
+	// hundred ms to encode: give the browser time for several frames.
+	simtest.Budget = 10 * time.Second
 	stats := simtest.Check(t, url, "square", "tv")
 	t.Logf("page reports %+v", stats)
 
