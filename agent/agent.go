@@ -355,7 +355,9 @@ func (a *Agent) syncLoop(ctx context.Context, ring <-chan struct{}) {
 func (a *Agent) status(pl *player.Player) any {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	_, src := a.clock.Now()
 	st := map[string]any{
+		"时钟来源": clockSourceZH(string(src)),
 		"村庄":   a.cfg.Village,
 		"内容版本": a.shown.Version,
 		"上次同步": a.lastSync.In(content.ChinaTime).Format("2006-01-02 15:04:05"),
@@ -443,4 +445,17 @@ func openScreen(d DisplayConfig) (display.Drawer, error) {
 		}
 		return drm.Open(dev, &drm.Opts{Width: w, Height: h})
 	}
+}
+
+// clockSourceZH says on the status page how the board knows the time.
+func clockSourceZH(src string) string {
+	switch src {
+	case "ntp":
+		return "网络校时（NTP）"
+	case "signed", "http":
+		return "县服务器时间（" + src + "）"
+	case "persisted", "build":
+		return "上次保存的时间（未联网校时，" + src + "）"
+	}
+	return src
 }
