@@ -24,6 +24,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/sunboard/sunboard/display/internal/frame"
 	"golang.org/x/sys/unix"
 	"periph.io/x/conn/v3/display"
 )
@@ -305,19 +306,19 @@ func (d *Dev) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
 		return fmt.Errorf("drm: draw on closed %s", d.path)
 	}
 	bounds := d.Bounds()
-	r, sp, ok := clip(bounds, r, src.Bounds(), sp)
+	r, sp, ok := frame.Clip(bounds, r, src.Bounds(), sp)
 	if !ok {
 		return nil
 	}
 	front, back := &d.bufs[d.front], &d.bufs[1-d.front]
 	if r != bounds {
 		// The hidden buffer is one frame old: bring it up to date first.
-		copyRGBA(back.img, bounds, front.img, image.Point{})
+		frame.CopyRGBA(back.img, bounds, front.img, image.Point{})
 	}
 	s, isRGBA := src.(*image.RGBA)
 	switch {
 	case isRGBA && d.format == formatXBGR8888:
-		copyRGBA(back.img, r, s, sp)
+		frame.CopyRGBA(back.img, r, s, sp)
 	case d.format == formatXBGR8888:
 		draw.Draw(back.img, r, src, sp, draw.Src)
 	default:
@@ -461,30 +462,6 @@ func cString(b []byte) string {
 		}
 	}
 	return string(b)
-}
-
-// clip clips dstRect to bounds and to the source, as draw.Draw does.
-func clip(bounds, dstRect, srcBounds image.Rectangle, sp image.Point) (image.Rectangle, image.Point, bool) {
-	r := dstRect.Intersect(bounds)
-	sp = sp.Add(r.Min.Sub(dstRect.Min))
-	sr := r.Sub(r.Min).Add(sp)
-	clipped := sr.Intersect(srcBounds)
-	if clipped.Empty() {
-		return image.Rectangle{}, image.Point{}, false
-	}
-	return clipped.Add(r.Min.Sub(sr.Min)), clipped.Min, true
-}
-
-// copyRGBA copies rectangle r of dst from src at sp; r is already clipped.
-func copyRGBA(dst *image.RGBA, r image.Rectangle, src *image.RGBA, sp image.Point) {
-	n := r.Dx() * 4
-	di := dst.PixOffset(r.Min.X, r.Min.Y)
-	si := src.PixOffset(sp.X, sp.Y)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		copy(dst.Pix[di:di+n], src.Pix[si:si+n])
-		di += dst.Stride
-		si += src.Stride
-	}
 }
 
 // swapRGBA copies rectangle r of dst (XRGB8888: B, G, R, X in memory) from

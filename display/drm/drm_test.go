@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/sunboard/sunboard/display/internal/frame"
 	"periph.io/x/conn/v3/display"
 )
 
@@ -95,11 +96,11 @@ func TestCopyAndClip(t *testing.T) {
 	for i := range src.Pix {
 		src.Pix[i] = byte(i + 1)
 	}
-	r, sp, ok := clip(dst.Rect, image.Rect(2, 2, 10, 10), src.Bounds(), image.Point{})
+	r, sp, ok := frame.Clip(dst.Rect, image.Rect(2, 2, 10, 10), src.Bounds(), image.Point{})
 	if !ok || r != image.Rect(2, 2, 3, 3) || sp != (image.Point{}) {
 		t.Fatalf("clip: %v %v %v", r, sp, ok)
 	}
-	copyRGBA(dst, r, src, sp)
+	frame.CopyRGBA(dst, r, src, sp)
 	for i, b := range mem {
 		want := byte(0)
 		if i >= 2*16+8 && i < 2*16+12 {

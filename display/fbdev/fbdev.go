@@ -22,6 +22,7 @@ import (
 	"image/draw"
 	"sync"
 
+	"github.com/sunboard/sunboard/display/internal/frame"
 	"periph.io/x/conn/v3/display"
 )
 
@@ -235,7 +236,7 @@ func (d *Dev) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
 	if d.closed {
 		return fmt.Errorf("fbdev: draw on closed %s", d.name)
 	}
-	r, sp, ok := clip(d.bounds, r, src.Bounds(), sp)
+	r, sp, ok := frame.Clip(d.bounds, r, src.Bounds(), sp)
 	if !ok {
 		return nil
 	}
@@ -306,17 +307,4 @@ func (d *Dev) Close() error {
 		return fmt.Errorf("fbdev: close %s: %w", d.name, err)
 	}
 	return nil
-}
-
-// clip clips dstRect to bounds and to the source, as draw.Draw does, and
-// returns the screen rectangle and the matching source point.
-func clip(bounds, dstRect, srcBounds image.Rectangle, sp image.Point) (image.Rectangle, image.Point, bool) {
-	r := dstRect.Intersect(bounds)
-	sp = sp.Add(r.Min.Sub(dstRect.Min))
-	sr := r.Sub(r.Min).Add(sp)
-	clipped := sr.Intersect(srcBounds)
-	if clipped.Empty() {
-		return image.Rectangle{}, image.Point{}, false
-	}
-	return clipped.Add(r.Min.Sub(sr.Min)), clipped.Min, true
 }

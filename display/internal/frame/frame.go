@@ -11,19 +11,22 @@ import (
 // Draw draws src at sp into dst's rectangle r (clipped to dst and src, as
 // draw.Draw does) and reports whether any pixel was written.
 func Draw(dst *image.RGBA, r image.Rectangle, src image.Image, sp image.Point) bool {
-	r, sp, ok := clip(dst.Rect, r, src.Bounds(), sp)
+	r, sp, ok := Clip(dst.Rect, r, src.Bounds(), sp)
 	if !ok {
 		return false
 	}
 	if s, ok := src.(*image.RGBA); ok {
-		copyRGBA(dst, r, s, sp)
+		CopyRGBA(dst, r, s, sp)
 	} else {
 		draw.Draw(dst, r, src, sp, draw.Src)
 	}
 	return true
 }
 
-func clip(bounds, dstRect, srcBounds image.Rectangle, sp image.Point) (image.Rectangle, image.Point, bool) {
+// Clip clips dstRect to bounds and to the source placed at sp, as
+// draw.Draw does, returning the rectangle to write and the matching source
+// point; ok is false when nothing is left.
+func Clip(bounds, dstRect, srcBounds image.Rectangle, sp image.Point) (image.Rectangle, image.Point, bool) {
 	r := dstRect.Intersect(bounds)
 	sp = sp.Add(r.Min.Sub(dstRect.Min))
 	sr := r.Sub(r.Min).Add(sp)
@@ -34,9 +37,9 @@ func clip(bounds, dstRect, srcBounds image.Rectangle, sp image.Point) (image.Rec
 	return clipped.Add(r.Min.Sub(sr.Min)), clipped.Min, true
 }
 
-// copyRGBA copies rectangle r of dst from src starting at sp; r must already
+// CopyRGBA copies rectangle r of dst from src starting at sp; r must already
 // be clipped to both images.
-func copyRGBA(dst *image.RGBA, r image.Rectangle, src *image.RGBA, sp image.Point) {
+func CopyRGBA(dst *image.RGBA, r image.Rectangle, src *image.RGBA, sp image.Point) {
 	n := r.Dx() * 4
 	di := dst.PixOffset(r.Min.X, r.Min.Y)
 	si := src.PixOffset(sp.X, sp.Y)
