@@ -17,6 +17,22 @@ import (
 	"github.com/sunboard/sunboard/player"
 )
 
+// SimDisplays is the demo's pair of simulated displays as config text: the
+// village-square LED board and the household TV. Tests use the same pair.
+const SimDisplays = `
+[[display]]
+name    = "square"
+kind    = "sim"
+size    = "128x64"
+profile = "led-rgb"
+
+[[display]]
+name    = "tv"
+kind    = "sim"
+size    = "1280x720"
+profile = "tv"
+`
+
 // DemoOpts configures Demo.
 type DemoOpts struct {
 	Listen string    // preview address; "" → 127.0.0.1:8401, or any free port if taken
@@ -90,19 +106,7 @@ root    = %q
 state   = %q
 listen  = %q
 poll    = "10s"
-
-[[display]]
-name    = "square"
-kind    = "sim"
-size    = "128x64"
-profile = "led-rgb"
-
-[[display]]
-name    = "tv"
-kind    = "sim"
-size    = "1280x720"
-profile = "tv"
-`, v.ID, feedURL, repo.RootPath(), filepath.Join(tmp, "agent"), listen)))
+`+SimDisplays, v.ID, feedURL, repo.RootPath(), filepath.Join(tmp, "agent"), listen)))
 	if err != nil {
 		return err
 	}

@@ -95,19 +95,7 @@ feed    = %q
 root    = %q
 state   = %q
 listen  = "127.0.0.1:0"
-%s
-[[display]]
-name    = "square"
-kind    = "sim"
-size    = "128x64"
-profile = "led-rgb"
-
-[[display]]
-name    = "tv"
-kind    = "sim"
-size    = "1280x720"
-profile = "tv"
-`, c.srv.URL+"/", filepath.Join(c.dir, "public", "metadata", "1.root.json"), t.TempDir(), extra))
+%s`+agent.SimDisplays, c.srv.URL+"/", filepath.Join(c.dir, "public", "metadata", "1.root.json"), t.TempDir(), extra))
 	if err != nil {
 		t.Fatal(err)
 	}

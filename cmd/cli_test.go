@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sunboard/sunboard/agent"
 )
 
 // TestCommandLine drives the real binaries the way an operator would:
@@ -192,17 +194,7 @@ fleet = "http://%s/"
 root = %q
 state = %q
 listen = "127.0.0.1:0"
-[[display]]
-name = "square"
-kind = "sim"
-size = "128x64"
-profile = "led-rgb"
-[[display]]
-name = "tv"
-kind = "sim"
-size = "1280x720"
-profile = "tv"
-`, addr, addr, filepath.Join(repo, "public", "metadata", "1.root.json"), state), 0o644)
+`+agent.SimDisplays, addr, addr, filepath.Join(repo, "public", "metadata", "1.root.json"), state), 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}

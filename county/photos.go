@@ -81,10 +81,12 @@ func exifRotated(b []byte) bool {
 	if len(tiff) < 8 {
 		return false
 	}
-	off := u16(tiff[4:6]) | u16(tiff[6:8])<<16
+	// The IFD offset is 32 bits in the file's byte order.
+	lo, hi := u16(tiff[4:6]), u16(tiff[6:8])
 	if string(tiff[:2]) == "MM" {
-		off = u16(tiff[6:8]) | u16(tiff[4:6])<<16
+		lo, hi = hi, lo
 	}
+	off := lo | hi<<16
 	if off < 8 || off+2 > len(tiff) {
 		return false
 	}

@@ -96,8 +96,8 @@ func ContentWindows(v *content.Village) []proof.Window {
 }
 
 // LoadDevices registers every <village>.pub (PEM, as `sunpub device add`
-// stores them under <repo>/devices) with s. Registering a key again is a
-// no-op, so the county's server can reload the folder every minute.
+// stores them under <repo>/devices) with s. Keys already registered are
+// skipped, so the county's server can reload the folder every minute.
 func LoadDevices(s *Server, dir string) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -121,6 +121,9 @@ func LoadDevices(s *Server, dir string) error {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", e.Name(), err))
 			continue
+		}
+		if old, err := s.key(village); err == nil && old.Equal(pub) {
+			continue // unchanged: no write (and no fsync) every minute per board
 		}
 		if err := s.Register(village, pub); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", e.Name(), err))
