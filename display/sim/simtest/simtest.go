@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -75,7 +76,9 @@ func Check(t testing.TB, url string, names ...string) map[string]Stats {
 	return stats
 }
 
-// Screenshot saves a PNG of the page at url, 1400×1000, to path.
+// Screenshot saves a PNG of the page at url, 1400×1000, to path. The page is
+// asked to stop after a few frames: a page that keeps fetching never lets
+// Chromium's virtual clock run out, and the screenshot would hang.
 func Screenshot(t testing.TB, url, path string) {
 	t.Helper()
 	Skip(t)
@@ -83,7 +86,11 @@ func Screenshot(t testing.TB, url, path string) {
 	if err != nil {
 		t.Fatalf("screenshot path %q: %v", path, err)
 	}
-	run(t, "--screenshot="+abs, "--window-size=1400,1000", url)
+	still := url + "?frames=5"
+	if strings.Contains(url, "?") {
+		still = url + "&frames=5"
+	}
+	run(t, "--screenshot="+abs, "--window-size=1400,1000", still)
 	if fi, err := os.Stat(abs); err != nil || fi.Size() == 0 {
 		t.Fatalf("screenshot of %s: no file at %q: %v", url, abs, err)
 	}
