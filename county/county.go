@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing/fstest"
+	"time"
 
 	"github.com/sunboard/sunboard/content"
 	"github.com/sunboard/sunboard/feed/publish"
@@ -80,6 +81,9 @@ type PublishOpts struct {
 	// publish refused. nil: REPO/policy.toml if it exists, else refuse
 	// everywhere.
 	Policy *content.Policy
+	// By is who submits the items, recorded for sunpub review; "" is
+	// SUNPUB_USER or the login name.
+	By string
 }
 
 // Publish checks every folder, then signs them all; one bad folder
@@ -106,6 +110,10 @@ func PublishWith(repoDir string, dirs []string, out io.Writer, opts PublishOpts)
 				return err
 			}
 		}
+	}
+	by := opts.By
+	if by == "" {
+		by = submitter()
 	}
 	type village struct {
 		v     *content.Village
@@ -143,6 +151,9 @@ func PublishWith(repoDir string, dirs []string, out io.Writer, opts PublishOpts)
 	for _, x := range vs {
 		if err := repo.PublishVillage(x.v.ID, x.files); err != nil {
 			return fmt.Errorf("publish %s: %w", x.v.ID, err)
+		}
+		if err := recordSubmission(repoDir, x.v, x.files, x.reds, time.Now(), by); err != nil {
+			return fmt.Errorf("publish %s: note who submitted it: %w", x.v.ID, err)
 		}
 		fmt.Fprintf(out, "published %s %s: %d items\n", x.v.ID, x.v.Name, len(x.v.Items))
 		for _, r := range x.reds {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sunboard/sunboard/content"
 	"github.com/sunboard/sunboard/player"
 	"github.com/sunboard/sunboard/render"
 )
@@ -31,6 +32,13 @@ func Preview(dir string, p render.Profile, outDir string, t time.Time) ([]string
 	if err != nil {
 		return nil, err
 	}
+	return writePreview(v, pages, p, outDir, t)
+}
+
+// writePreview writes pages as stills drawn at t into outDir, with a
+// contact sheet and an index.html, and returns the PNG paths, the contact
+// sheet last.
+func writePreview(v *content.Village, pages []*render.Page, p render.Profile, outDir string, t time.Time) ([]string, error) {
 	files, imgs, err := player.WriteStills(pages, p, outDir, t)
 	if err != nil {
 		return nil, err

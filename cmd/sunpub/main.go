@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -22,6 +23,8 @@ const usage = `usage:
                                              (delegated townships: staged for approval)
   sunpub publish --repo DIR --finish         publish the staged versions townships approved
   sunpub publish --repo DIR --county DIR     county-wide items (no village.toml) for every village
+  sunpub review  --repo DIR [--township ID | --township-key FILE] [--out DIR] [--display tv:1280x720]
+                                             what waits for the township's approval, with previews
   sunpub approve --repo DIR --township-key FILE --village ID
                                              township reviewer: sign the staged version (own key only)
   sunpub township add    --repo DIR --id 370783-101 [--name 古城街道]
@@ -47,7 +50,7 @@ const usage = `usage:
 type flags struct {
 	repo, addr, id, name, townshipKey, village, role string
 	display, out, at, doorbell, key, fleetURL, item  string
-	countyDir, opName, opRole                        string
+	countyDir, opName, opRole, township              string
 	finish, secureCookies                            bool
 	rootThreshold, villageThreshold                  int
 }
@@ -67,11 +70,12 @@ func main() {
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8400", "listen address (serve)")
 	fl.StringVar(&f.id, "id", "", "township id, e.g. 370783-101 (township add/revoke)")
 	fl.StringVar(&f.name, "name", "", "township name (township add)")
-	fl.StringVar(&f.townshipKey, "township-key", "", "township reviewer key file (approve)")
+	fl.StringVar(&f.townshipKey, "township-key", "", "township reviewer key file (approve, review)")
+	fl.StringVar(&f.township, "township", "", "township id, e.g. 370783-101 (review; default every township)")
 	fl.StringVar(&f.village, "village", "", "village id being approved (approve)")
 	fl.StringVar(&f.role, "role", "", "role whose key to rotate (key rotate)")
 	fl.StringVar(&f.display, "display", "tv:1280x720", "profile:size to preview, e.g. led-rgb:128x64 (preview)")
-	fl.StringVar(&f.out, "out", "preview", "output directory (preview)")
+	fl.StringVar(&f.out, "out", "", "output directory (preview: default preview; review: default review)")
 	fl.StringVar(&f.at, "at", "", "moment to preview, China time (preview; default now)")
 	fl.StringVar(&f.doorbell, "doorbell", "", "MQTT broker to ring after publishing (publish)")
 	fl.StringVar(&f.key, "key", "", "device public key file (device add)")
@@ -100,7 +104,7 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 		if len(args) != 1 {
 			return fmt.Errorf("name one CONTENT_DIR")
 		}
-		return county.PreviewCmd(args[0], f.display, f.out, f.at, os.Stdout)
+		return county.PreviewCmd(args[0], f.display, cmp.Or(f.out, "preview"), f.at, os.Stdout)
 	case "audit":
 		return county.Audit(ctx, f.fleetURL, f.village, f.item, os.Getenv("SUNPUB_FLEET_TOKEN"), os.Stdout)
 	}
@@ -140,6 +144,10 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 			return county.Ring(ctx, f.doorbell, args, os.Stdout)
 		}
 		return nil
+	case "review":
+		_, err := county.Review(repo, county.ReviewOpts{Township: f.township, TownshipKey: f.townshipKey,
+			Display: f.display, OutDir: cmp.Or(f.out, "review"), At: f.at}, os.Stdout)
+		return err
 	case "approve":
 		return publish.ApproveCmd(repo, f.townshipKey, f.village, os.Stdout)
 	case "township add":

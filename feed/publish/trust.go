@@ -113,6 +113,19 @@ func readKeyFile(p string) (*keyFile, *metadata.Key, error) {
 	return &kf, key, nil
 }
 
+// KeyFileTownship returns the township id a reviewer key file (from
+// AddTownship) is for.
+func KeyFileTownship(p string) (string, error) {
+	kf, _, err := readKeyFile(p)
+	if err != nil {
+		return "", err
+	}
+	if kf.Township == "" {
+		return "", fmt.Errorf("%s is not a township reviewer key file (no \"township\" field)", p)
+	}
+	return kf.Township, nil
+}
+
 func (r *Repo) publicKey(name string) (*metadata.Key, error) {
 	_, key, err := readKeyFile(r.keyPath(name))
 	if err != nil {
