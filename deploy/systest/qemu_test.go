@@ -5,27 +5,47 @@ package systest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"io"
+	"io/fs"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sunboard/sunboard/content"
+	"github.com/sunboard/sunboard/content/sample"
+	"github.com/sunboard/sunboard/feed/publish"
 )
 
-// TestQEMU boots the host's Debian kernel under qemu-system-x86_64 with an
-// initramfs whose /init (initprog) draws the sample page, then compares
-// QEMU's screendump with the same page rendered here: subtest fbdev on
-// vesafb's /dev/fb0 (-vga std, vga=0x318: 1024x768 packed 24 bpp), subtest
-// drm on /dev/dri/card0 of -device bochs-display (bochs.ko and its deps
-// loaded by initprog). Needs:
+// TestQEMU is the emulated boot test: the host's Debian kernel under
+// qemu-system-x86_64 boots an initramfs holding initprog as /init, the
+// static sunboard binary, its config and the county's pinned root.json,
+// but no content. The guest loads its NIC driver (e1000.ko), configures
+// 10.0.2.15 on QEMU user networking and runs `sunboard sync` against a
+// throwaway county served by the real `sunpub serve` on the host (reached
+// as 10.0.2.2, through a logging pass-through per guest so the test sees
+// what the guest fetched). Then it draws the first page of the content it
+// verified on the kernel's display, and the test compares QEMU's
+// screendump with the same page rendered here: subtest fbdev on vesafb's
+// /dev/fb0 (-vga std, vga=0x318: 1024x768 packed 24 bpp), subtest drm on
+// /dev/dri/card0 of -device bochs-display (bochs.ko and its deps loaded by
+// initprog). Needs:
 //
 //	apt-get install -y qemu-system-x86 linux-image-amd64 cpio
 //
@@ -42,43 +62,97 @@ func TestQEMU(t *testing.T) {
 	}
 	kernel := kernels[len(kernels)-1]
 	release := strings.TrimPrefix(filepath.Base(kernel), "vmlinuz-")
-	init := buildInit(t)
-	t.Logf("kernel %s, initprog built in %s", kernel, time.Since(begin).Round(time.Millisecond))
+	modDir := "/lib/modules/" + release
+	bins := buildAll(t)
+	t.Logf("kernel %s; initprog, sunboard (linux/amd64, static) and sunpub built in %s", kernel, time.Since(begin).Round(time.Millisecond))
 	t.Cleanup(func() { t.Logf("total %s", time.Since(begin).Round(time.Millisecond)) })
+
+	// The county: the sample village, signed, served by `sunpub serve`.
+	county := filepath.Join(t.TempDir(), "county")
+	if _, err := publish.Init(county, publish.InitOpts{}); err != nil {
+		t.Fatal(err)
+	}
+	repo, err := publish.Open(county)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := content.ReadAll(sample.Village())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.PublishVillage(Village, files); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.ReadFile(repo.RootPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstream, version := sunpubServe(t, bins.sunpub, county)
+
+	nic, err := moduleChain(modDir, "kernel/drivers/net/ethernet/intel/e1000/e1000.ko")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := guest{qemu: qemu, kernel: kernel, modDir: modDir, init: bins.init, sunboard: bins.sunboard, root: root, upstream: upstream, version: version}
 	// The two guests boot side by side.
 	t.Run("fbdev", func(t *testing.T) {
 		t.Parallel()
-		initrd := writeInitramfs(t, init, "", nil)
-		boot(t, qemu, kernel, initrd, []string{"-vga", "std"}, "vga=0x318")
+		g.boot(t, "fbdev", nic, []string{"-vga", "std"}, "vga=0x318")
 	})
 	t.Run("drm", func(t *testing.T) {
 		t.Parallel()
-		mods, err := moduleChain("/lib/modules/"+release, "kernel/drivers/gpu/drm/tiny/bochs.ko")
+		mods, err := moduleChain(modDir, "kernel/drivers/gpu/drm/tiny/bochs.ko")
 		if err != nil {
 			t.Fatal(err)
 		}
-		initrd := writeInitramfs(t, init, "/lib/modules/"+release, mods)
-		boot(t, qemu, kernel, initrd, []string{"-vga", "none", "-device", "bochs-display,vgamem=64M"}, "sunboard.drm")
+		g.boot(t, "drm", append(slices.Clone(nic), mods...), []string{"-vga", "none", "-device", "bochs-display,vgamem=64M"}, "")
 	})
 }
 
-// boot runs one guest until it prints Marker, then checks its screen.
-func boot(t *testing.T, qemu, kernel, initrd string, devArgs []string, appendArgs string) {
+// Village is the sample village's id.
+const Village = "370783-101-001"
+
+// guest is what both guests share.
+type guest struct {
+	qemu, kernel, modDir string
+	init, sunboard, root []byte
+	upstream             string // sunpub serve's base URL
+	version              int64  // the snapshot version it serves
+}
+
+// boot runs one guest whose display is of kind (fbdev or drm) until it
+// prints Marker, then checks what it fetched and its screen.
+func (g guest) boot(t *testing.T, kind string, mods []string, devArgs []string, appendArgs string) {
 	begin := time.Now()
 	dir := t.TempDir()
+	feedLog := proxy(t, g.upstream)
+	cfg := fmt.Sprintf(`# /etc/sunboard/sunboard.toml of the systest guest
+village = %q
+feed    = "http://10.0.2.2:%d/"
+root    = "/etc/sunboard/root.json"
+state   = "/var/lib/sunboard"
+
+[[display]]
+name    = "tv"
+kind    = %q
+profile = "tv"
+`, Village, feedLog.port, kind)
+	initrd := writeInitramfs(t, g, []byte(cfg), mods)
+
 	mon := filepath.Join(dir, "monitor.sock")
-	args := append([]string{"-m", "512", "-nographic", "-no-reboot"}, devArgs...)
-	args = append(args, "-kernel", kernel, "-initrd", initrd,
-		"-append", "console=ttyS0 panic=-1 "+appendArgs,
+	args := append([]string{"-m", "512", "-nographic", "-no-reboot",
+		"-netdev", "user,id=n0", "-device", "e1000,netdev=n0"}, devArgs...)
+	args = append(args, "-kernel", g.kernel, "-initrd", initrd,
+		"-append", strings.TrimSpace("console=ttyS0 panic=-1 "+appendArgs),
 		"-monitor", "unix:"+mon+",server,nowait")
-	cmd := exec.Command(qemu, args...)
+	cmd := exec.Command(g.qemu, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", qemu, err)
+		t.Fatalf("start %s: %v", g.qemu, err)
 	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
@@ -87,6 +161,7 @@ func boot(t *testing.T, qemu, kernel, initrd string, devArgs []string, appendArg
 
 	// Read the serial console until the marker line (or QEMU exits).
 	var console bytes.Buffer
+	tail := func() string { return consoleTail(console.String(), 60) }
 	lines := make(chan string)
 	go func() {
 		defer close(lines)
@@ -95,33 +170,56 @@ func boot(t *testing.T, qemu, kernel, initrd string, devArgs []string, appendArg
 			lines <- sc.Text()
 		}
 	}()
-	var marker string
-	timeout := time.After(50 * time.Second)
+	var marker, synced string
+	timeout := time.After(90 * time.Second)
 wait:
 	for {
 		select {
 		case l, ok := <-lines:
 			if !ok {
-				t.Fatalf("QEMU exited before %s; console:\n%s", Marker, console.String())
+				t.Fatalf("QEMU exited before %s; console (tail):\n%s", Marker, tail())
 			}
 			console.WriteString(l + "\n")
 			if strings.Contains(l, "initprog:") {
-				t.Fatalf("guest failed: %s\nconsole:\n%s", l, console.String())
+				t.Fatalf("guest failed: %s\nconsole (tail):\n%s\nfeed requests:\n%s", l, tail(), feedLog.String())
+			}
+			if i := strings.Index(l, Synced); i >= 0 {
+				synced = l[i:]
 			}
 			if i := strings.Index(l, Marker); i >= 0 {
 				marker = l[i:]
 				break wait
 			}
 		case <-timeout:
-			t.Fatalf("no %s on the console after 50 s; console:\n%s", Marker, console.String())
+			t.Fatalf("no %s on the console after 90 s; console (tail):\n%s\nfeed requests:\n%s", Marker, tail(), feedLog.String())
 		}
 	}
 	booted := time.Since(begin)
+	t.Logf("guest: %s", synced)
 	t.Logf("guest: %s (%s after start)", marker, booted.Round(time.Millisecond))
 	go func() { // keep draining the console
 		for range lines {
 		}
 	}()
+
+	// The content came over the network: the guest says which version it
+	// verified, and the county saw it fetch the metadata and the targets.
+	wantSynced := fmt.Sprintf("%s version %d village %s http://10.0.2.2:%d/", Synced, g.version, Village, feedLog.port)
+	if !strings.HasPrefix(synced, wantSynced) {
+		t.Errorf("guest synced %q, want %q...; console (tail):\n%s", synced, wantSynced, tail())
+	}
+	reqs := feedLog.String()
+	t.Logf("feed requests from the guest:\n%s", reqs)
+	for _, want := range []string{
+		"GET /metadata/timestamp.json 200",
+		fmt.Sprintf("GET /metadata/%d.snapshot.json 200", g.version),
+		"GET /targets/villages/" + Village[:10] + "/" + Village + "/",
+	} {
+		if !strings.Contains(reqs, want) {
+			t.Errorf("no %q among the guest's requests to sunpub serve:\n%s", want, reqs)
+		}
+	}
+
 	f := strings.Fields(marker)
 	var w, h int
 	if len(f) < 3 {
@@ -139,7 +237,7 @@ wait:
 		t.Fatal(err)
 	}
 	if got.Rect.Dx() != w || got.Rect.Dy() != h {
-		t.Fatalf("screendump is %v, the guest drew %dx%d", got.Rect, w, h)
+		t.Fatalf("screendump is %v, the guest drew %dx%d; console (tail):\n%s", got.Rect, w, h, tail())
 	}
 	want, err := SamplePage(w, h)
 	if err != nil {
@@ -171,24 +269,190 @@ wait:
 	}
 	t.Logf("format %s, %dx%d: %d of %d pixels differ (first at %v); total %s", format, w, h, diff, w*h, first, time.Since(begin).Round(time.Millisecond))
 	if diff*100 > w*h {
-		t.Errorf("%d of %d pixels differ (> 1 %%), first at %v: got %v want %v", diff, w*h, first, got.RGBAAt(first.X, first.Y), want.RGBAAt(first.X, first.Y))
+		t.Errorf("%d of %d pixels differ (> 1 %%), first at %v: got %v want %v (screendump: %s); console (tail):\n%s",
+			diff, w*h, first, got.RGBAAt(first.X, first.Y), want.RGBAAt(first.X, first.Y), filepath.Join(dir, "screen.png"), tail())
 	}
 }
 
-// buildInit builds initprog, static.
-func buildInit(t *testing.T) []byte {
+// binaries are the programs the test builds.
+type binaries struct {
+	init, sunboard []byte // static linux/amd64, for the guest
+	sunpub         string // for the host
+}
+
+// buildAll builds initprog and cmd/sunboard for the guest (static,
+// linux/amd64, stripped: they travel in the initramfs) and cmd/sunpub for
+// the host, side by side.
+func buildAll(t *testing.T) binaries {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "init")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, "./initprog")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./initprog: %v\n%s", err, b)
-	}
-	data, err := os.ReadFile(bin)
+	dir := t.TempDir()
+	modRoot, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return data
+	builds := []struct {
+		out, pkg string
+		guest    bool
+	}{
+		{filepath.Join(dir, "init"), "./deploy/systest/initprog", true},
+		{filepath.Join(dir, "sunboard"), "./cmd/sunboard", true},
+		{filepath.Join(dir, "sunpub"), "./cmd/sunpub", false},
+	}
+	errs := make([]error, len(builds))
+	var wg sync.WaitGroup
+	for i, b := range builds {
+		wg.Go(func() {
+			args := []string{"build", "-trimpath", "-o", b.out}
+			cmd := exec.Command("go", append(args, b.pkg)...)
+			cmd.Dir = modRoot
+			cmd.Env = os.Environ()
+			if b.guest {
+				cmd.Args = append(cmd.Args[:len(cmd.Args)-1], "-ldflags=-s -w", b.pkg)
+				cmd.Env = append(cmd.Env, "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+			}
+			if out, err := cmd.CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	read := func(path string) []byte {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	return binaries{init: read(builds[0].out), sunboard: read(builds[1].out), sunpub: builds[2].out}
+}
+
+// sunpubServe runs `sunpub serve --repo county` on a free loopback port
+// until the test ends. Once it answers, it returns its base URL and the
+// snapshot version its timestamp.json names: the version number an agent
+// syncing from it verifies.
+func sunpubServe(t *testing.T, sunpub, county string) (url string, snapshot int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	var log syncBuffer
+	cmd := exec.Command(sunpub, "serve", "--repo", county, "--addr", addr)
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		t.Logf("sunpub serve log:\n%s", log.String())
+	})
+	url = "http://" + addr + "/"
+	for i := 0; ; i++ {
+		select {
+		case err := <-exited:
+			t.Fatalf("sunpub serve exited: %v\n%s", err, log.String())
+		default:
+		}
+		resp, err := http.Get(url + "metadata/timestamp.json")
+		if err == nil {
+			var ts struct {
+				Signed struct {
+					Meta map[string]struct{ Version int64 } `json:"meta"`
+				} `json:"signed"`
+			}
+			if resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("GET timestamp.json: %s", resp.Status)
+			} else if err = json.NewDecoder(resp.Body).Decode(&ts); err == nil {
+				snapshot = ts.Signed.Meta["snapshot.json"].Version
+			}
+			resp.Body.Close()
+			if snapshot > 0 {
+				break
+			}
+		}
+		if i == 200 {
+			t.Fatalf("sunpub serve at %s does not answer: %v\n%s", url, err, log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("sunpub serve: %s; snapshot version %d", strings.TrimSpace(log.String()), snapshot)
+	return url, snapshot
+}
+
+// requestLog is one guest's pass-through to sunpub serve: it listens on a
+// loopback port of its own (the guest's 10.0.2.2:port) and records every
+// request with the status sunpub answered.
+type requestLog struct {
+	port int
+	syncBuffer
+}
+
+func proxy(t *testing.T, upstream string) *requestLog {
+	t.Helper()
+	target, err := neturl.Parse(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	l := &requestLog{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		rp.ServeHTTP(sw, r)
+		fmt.Fprintf(l, "%s %s %d\n", r.Method, r.URL.Path, sw.status)
+	}))
+	t.Cleanup(srv.Close)
+	l.port = srv.Listener.Addr().(*net.TCPAddr).Port
+	return l
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers and readers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// consoleTail is the last n lines of the console.
+func consoleTail(console string, n int) string {
+	lines := strings.SplitAfter(console, "\n")
+	if len(lines) > n {
+		lines = append([]string{fmt.Sprintf("[... %d lines before]\n", len(lines)-n)}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "")
 }
 
 // moduleChain returns the modules (paths under modDir) that mod needs, in
@@ -196,7 +460,7 @@ func buildInit(t *testing.T) []byte {
 func moduleChain(modDir, mod string) ([]string, error) {
 	dep, err := os.ReadFile(filepath.Join(modDir, "modules.dep"))
 	if err != nil {
-		return nil, fmt.Errorf("kernel modules for the drm test: %w", err)
+		return nil, fmt.Errorf("kernel modules for the guest: %w", err)
 	}
 	for _, line := range strings.Split(string(dep), "\n") {
 		name, deps, ok := strings.Cut(line, ":")
@@ -210,9 +474,11 @@ func moduleChain(modDir, mod string) ([]string, error) {
 	return nil, fmt.Errorf("%s not in %s/modules.dep", mod, modDir)
 }
 
-// writeInitramfs packs init as /init with /dev/console and the modules
-// (paths under modDir) as /lib/modules/NN.ko listed in /lib/modules/order.
-func writeInitramfs(t *testing.T, init []byte, modDir string, mods []string) string {
+// writeInitramfs packs initprog as /init, the static agent as
+// /bin/sunboard, its config and the county's root.json under
+// /etc/sunboard, /dev/console, and the modules (paths under g.modDir) as
+// /lib/modules/NN-name.ko listed in /lib/modules/order.
+func writeInitramfs(t *testing.T, g guest, config []byte, mods []string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "initramfs.cpio")
 	f, err := os.Create(path)
@@ -222,7 +488,7 @@ func writeInitramfs(t *testing.T, init []byte, modDir string, mods []string) str
 	defer f.Close()
 	bw := bufio.NewWriter(f)
 	c := NewCPIO(bw)
-	for _, d := range []string{"dev", "proc", "sys", "lib", "lib/modules"} {
+	for _, d := range []string{"bin", "dev", "etc", "etc/sunboard", "lib", "lib/modules", "proc", "sys", "tmp", "var", "var/lib"} {
 		if err := c.Dir(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -230,12 +496,23 @@ func writeInitramfs(t *testing.T, init []byte, modDir string, mods []string) str
 	if err := c.CharDev("dev/console", 0o600, 5, 1); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.File("init", 0o755, init); err != nil {
-		t.Fatal(err)
+	for _, file := range []struct {
+		name string
+		mode fs.FileMode
+		data []byte
+	}{
+		{"init", 0o755, g.init},
+		{"bin/sunboard", 0o755, g.sunboard},
+		{"etc/sunboard/sunboard.toml", 0o644, config},
+		{"etc/sunboard/root.json", 0o644, g.root},
+	} {
+		if err := c.File(file.name, file.mode, file.data); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var order strings.Builder
 	for i, m := range mods {
-		data, err := os.ReadFile(filepath.Join(modDir, m))
+		data, err := os.ReadFile(filepath.Join(g.modDir, m))
 		if err != nil {
 			t.Fatalf("module for the initramfs: %v", err)
 		}

@@ -1,6 +1,7 @@
-// Package systest holds what the real-kernel display test needs on both
-// sides of the virtual machine: the page the guest draws, and a writer for
-// the initramfs (cpio "newc") that carries the guest's init program.
+// Package systest holds what the real-kernel boot test needs on both sides
+// of the virtual machine: the page the guest draws, the lines it prints,
+// and a writer for the initramfs (cpio "newc") that carries the guest's
+// init program, the static sunboard binary, its config and pinned root.
 //
 // The test itself is behind the build tag systest (see qemu_test.go):
 //
@@ -29,9 +30,25 @@ var At = time.Date(2026, 11, 22, 9, 30, 0, 0, content.ChinaTime)
 // the rest of the line is "WIDTHxHEIGHT FORMAT DEVICE".
 const Marker = "SUNBOARD-SYSTEST-DRAWN"
 
+// Synced starts the line the guest prints once `sunboard sync` has put
+// verified content in its store; the rest of the line is
+// "version N village ID FEED in DURATION (guest clock T)".
+const Synced = "SUNBOARD-SYSTEST-SYNCED"
+
 // SamplePage renders the sample village's first TV page at At for a w×h
-// screen, with the page clock stopped at At.
+// screen, with the page clock stopped at At: what the guest must show once
+// it has synced the sample village.
 func SamplePage(w, h int) (*image.RGBA, error) {
+	v, err := content.Load(sample.Village())
+	if err != nil {
+		return nil, fmt.Errorf("load sample village: %w", err)
+	}
+	return Page(v, w, h)
+}
+
+// Page renders v's first TV page at At for a w×h screen, with the page
+// clock stopped at At.
+func Page(v *content.Village, w, h int) (*image.RGBA, error) {
 	prof, err := render.ParseProfile("tv", fmt.Sprintf("%dx%d", w, h))
 	if err != nil {
 		return nil, err
@@ -39,10 +56,6 @@ func SamplePage(w, h int) (*image.RGBA, error) {
 	r, err := render.New(prof)
 	if err != nil {
 		return nil, fmt.Errorf("renderer for %dx%d: %w", w, h, err)
-	}
-	v, err := content.Load(sample.Village())
-	if err != nil {
-		return nil, fmt.Errorf("load sample village: %w", err)
 	}
 	pages, err := player.Playlist(r, v, At)
 	if err != nil {
