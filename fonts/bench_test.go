@@ -51,7 +51,7 @@ func BenchmarkDraw300Hanzi(b *testing.B) {
 			benchDraw(b, f, lines)
 		})
 		// x/image/font/opentype alone, no wrapper: what callers would get without this package.
-		b.Run(name+"/opentype", func(b *testing.B) { benchDraw(b, mustVector(b, px, false).(*vectorFace).Face, lines) })
+		b.Run(name+"/opentype", func(b *testing.B) { benchDraw(b, opentypeFace(b, notoRegularOTF, px), lines) })
 	}
 }
 
@@ -76,7 +76,11 @@ func BenchmarkLoad(b *testing.B) {
 	b.Run("DroidFallback", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := loadTTF("droid", droidTTFGZ); err != nil {
+			ttf, err := gunzip("droid", droidTTFGZ)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := loadOT("droid", ttf); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -84,7 +88,7 @@ func BenchmarkLoad(b *testing.B) {
 	b.Run("VectorRegular", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := loadOTF("regular", notoRegularOTF); err != nil {
+			if _, err := loadOT("regular", notoRegularOTF); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -123,7 +127,11 @@ func BenchmarkFallback(b *testing.B) {
 			benchDraw(b, f, lines)
 		})
 		b.Run(name+"/freetype-bare", func(b *testing.B) {
-			f, err := droid()
+			ttf, err := gunzip("droid", droidTTFGZ)
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, err := truetype.Parse(ttf)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -135,15 +143,7 @@ func BenchmarkFallback(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			f, err := opentype.Parse(ttf)
-			if err != nil {
-				b.Fatal(err)
-			}
-			face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: px, DPI: 72, Hinting: font.HintingNone})
-			if err != nil {
-				b.Fatal(err)
-			}
-			benchDraw(b, face, lines)
+			benchDraw(b, opentypeFace(b, ttf, px), lines)
 		})
 	}
 	b.Run("names/Vector24/cached", func(b *testing.B) { benchDraw(b, mustVector(b, 24, false), dibaoLines) })
@@ -152,4 +152,19 @@ func BenchmarkFallback(b *testing.B) {
 		f.nocache = true
 		benchDraw(b, f, dibaoLines)
 	})
+}
+
+// opentypeFace is x/image/font/opentype's own face over b: the peer the benchmarks and the
+// rasterizer test compare with.
+func opentypeFace(tb testing.TB, b []byte, px float64) font.Face {
+	tb.Helper()
+	f, err := opentype.Parse(b)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: px, DPI: 72, Hinting: font.HintingNone})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return face
 }

@@ -126,7 +126,8 @@ func TestFallbackSource(t *testing.T) {
 	_, first, _ := glyphMask(v, '龍')
 	c := cacheFor(24, false)
 	c.mu.RLock()
-	_, hit := c.m[glyphKey{'龍', 0}]
+	src, gid, _ := v.glyphOf('龍')
+	_, hit := c.m[glyphKey{src, gid, 0}]
 	c.mu.RUnlock()
 	if !hit {
 		t.Error("龍 (Droid) not in the shared 24 px cache after drawing it")

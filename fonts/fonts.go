@@ -6,12 +6,13 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"unicode"
 
-	"github.com/golang/freetype/truetype"
+	gtfont "github.com/go-text/typesetting/font"
+	ot "github.com/go-text/typesetting/font/opentype"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
 )
 
@@ -36,12 +37,18 @@ const opaque = 0xff
 var (
 	pixel16 = lazy(func() (*bitmapFont, error) { return loadSBF("unifont16", unifont16GZ) })
 	pixel12 = lazy(func() (*bitmapFont, error) { return loadSBF("wqy12", wqy12GZ) })
-	regular = lazy(func() (*opentype.Font, error) { return loadOTF("NotoSansCJKsc-Regular", notoRegularOTF) })
-	bold    = lazy(func() (*opentype.Font, error) { return loadOTF("NotoSansCJKsc-Bold", notoBoldOTF) })
-	// droid is the vector fallback, parsed when a face first meets a rune Noto lacks (or by Missing).
-	droid = lazy(func() (*truetype.Font, error) { return loadTTF("DroidSansFallback", droidTTFGZ) })
+	regular = lazy(func() (*otFont, error) { return loadOT("NotoSansCJKsc-Regular", notoRegularOTF) })
+	bold    = lazy(func() (*otFont, error) { return loadOT("NotoSansCJKsc-Bold", notoBoldOTF) })
+	// droid is the vector fallback for runes Noto lacks.
+	droid = lazy(func() (*otFont, error) {
+		b, err := gunzip("DroidSansFallback", droidTTFGZ)
+		if err != nil {
+			return nil, err
+		}
+		return loadOT("DroidSansFallback", b)
+	})
 	// extB is the last vector fallback: Noto's hanzi outside the BMP (Ext B.., e.g. 𠮷), regular only.
-	extB = lazy(func() (*opentype.Font, error) { return loadOTF("NotoSansCJKsc-ExtB", notoExtBOTF) })
+	extB = lazy(func() (*otFont, error) { return loadOT("NotoSansCJKsc-ExtB", notoExtBOTF) })
 )
 
 func lazy[T any](load func() (T, error)) func() (T, error) { return sync.OnceValues(load) }
@@ -70,24 +77,38 @@ func gunzip(name string, gz []byte) ([]byte, error) {
 	return b, nil
 }
 
-func loadTTF(name string, gz []byte) (*truetype.Font, error) {
-	b, err := gunzip(name, gz)
-	if err != nil {
-		return nil, err
-	}
-	f, err := truetype.Parse(b)
-	if err != nil {
-		return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
-	}
-	return f, nil
+// otFont is one OpenType font read twice over the same bytes: by go-text, which segments,
+// picks the fallback and shapes, and by x/image/font/sfnt, whose outlines come in integer
+// 26.6 units so the fixed-point rasterizer draws the same bytes on every CPU.
+type otFont struct {
+	name string
+	sf   *sfnt.Font
+	gt   *gtfont.Font
 }
 
-func loadOTF(name string, b []byte) (*opentype.Font, error) {
-	f, err := opentype.Parse(b)
+func loadOT(name string, b []byte) (*otFont, error) {
+	sf, err := sfnt.Parse(b)
 	if err != nil {
 		return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
 	}
-	return f, nil
+	ld, err := ot.NewLoader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
+	}
+	gt, err := gtfont.NewFont(ld)
+	if err != nil {
+		return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
+	}
+	return &otFont{name: name, sf: sf, gt: gt}, nil
+}
+
+// has reports whether f's cmap maps r to a real glyph (not .notdef).
+func (f *otFont) has(buf *sfnt.Buffer, r rune) bool {
+	if f == nil {
+		return false
+	}
+	i, err := f.sf.GlyphIndex(buf, r)
+	return err == nil && i != 0
 }
 
 // Pixel returns a 1-bit dot-matrix face for LED boards: every pixel it draws is fully on or off.
@@ -111,34 +132,27 @@ func Pixel(px int) (font.Face, error) {
 	return bitmapFace{f}, nil
 }
 
-// Vector returns an anti-aliased Noto Sans CJK SC face of px pixels per em, Bold if bold. Runes
-// the Noto subset lacks (rare hanzi of names: the rest of GBK, CJK Ext A, traditional forms) are
-// drawn from Droid Sans Fallback at the same size on the same baseline (regular weight only: Droid
-// has no bold), and hanzi outside the BMP (CJK Ext B.., e.g. 𠮷) from a Noto Sans CJK SC Regular
-// subset (regular weight in a bold face too); runes none has draw Noto's box and report ok=false. Metrics are Noto's.
-// Rasterized glyphs, fallback ones included, are cached per size and weight across all faces, so
-// text drawn again costs no rasterization. Use each face from one goroutine; ask for one face per
-// goroutine.
+// Vector returns an anti-aliased Noto Sans CJK SC face of px pixels per em (rounded to a whole
+// pixel, so hanzi advances are whole pixels and stay sharp), Bold if bold. The face is also a
+// Shaper: whole strings are segmented, given a font per rune by go-text's fontscan fallback and
+// shaped by go-text's HarfBuzz port. Runes the Noto subset lacks (rare hanzi of names: the rest of
+// GBK, CJK Ext A, traditional forms) come from Droid Sans Fallback at the same size on the same
+// baseline (regular weight only: Droid has no bold), and hanzi outside the BMP (CJK Ext B.., e.g.
+// 𠮷) from a Noto Sans CJK SC Regular subset; runes none has draw Noto's box and report ok=false.
+// Metrics are Noto's. Glyphs are filled by golang/freetype's fixed-point rasterizer from integer
+// outlines, so every CPU draws the same bytes, and cached per size and weight across all faces,
+// so text drawn again costs no rasterization. Use each face from one goroutine; ask for one face
+// per goroutine.
 func Vector(px float64, bold bool) (font.Face, error) {
+	px = math.Round(px)
 	if !(px >= 4 && px <= 1024) {
 		return nil, fmt.Errorf("fonts: vector size %v px out of range 4..1024", px)
 	}
-	f, err := vectorFont(bold)
+	ch, err := chainFor(bold)
 	if err != nil {
 		return nil, err
 	}
-	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: px, DPI: 72, Hinting: font.HintingNone})
-	if err != nil {
-		return nil, fmt.Errorf("fonts: vector face %v px: %w", px, err)
-	}
-	return &vectorFace{Face: face.(*opentype.Face), noto: f, px: px, cache: cacheFor(px, bold)}, nil
-}
-
-func vectorFont(isBold bool) (*opentype.Font, error) {
-	if isBold {
-		return bold()
-	}
-	return regular()
+	return newVectorFace(ch, px, bold), nil
 }
 
 // Missing reports, in order of first appearance and without repeats, the runes of s that some
@@ -149,25 +163,11 @@ func vectorFont(isBold bool) (*opentype.Font, error) {
 func Missing(s string) []rune {
 	p12, err12 := pixel12()
 	p16, err16 := pixel16()
-	reg, errR := regular()
-	bld, errB := bold()
+	reg, _ := regular()
+	bld, _ := bold()
+	fb, _ := droid()
+	ext, _ := extB()
 	var buf sfnt.Buffer
-	inOTF := func(f *opentype.Font, err error, r rune) bool {
-		if err != nil {
-			return false
-		}
-		i, err := f.GlyphIndex(&buf, r)
-		return err == nil && i != 0
-	}
-	// freetype's Index is 0 (.notdef) for a rune the font lacks.
-	inDroid := func(r rune) bool {
-		fb, err := droid()
-		return err == nil && fb.Index(r) != 0
-	}
-	inExtB := func(r rune) bool {
-		f, err := extB()
-		return inOTF(f, err, r)
-	}
 	var out []rune
 	seen := map[rune]bool{}
 	for _, r := range s {
@@ -176,7 +176,7 @@ func Missing(s string) []rune {
 		}
 		seen[r] = true
 		if err12 != nil || !p12.has(r) || err16 != nil || !p16.has(r) ||
-			!(inOTF(reg, errR, r) && inOTF(bld, errB, r) || inDroid(r) || inExtB(r)) {
+			!(reg.has(&buf, r) && bld.has(&buf, r) || fb.has(&buf, r) || ext.has(&buf, r)) {
 			out = append(out, r)
 		}
 	}

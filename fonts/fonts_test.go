@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-text/typesetting/shaping"
+
 	"golang.org/x/image/font"
 	"golang.org/x/image/math/fixed"
 )
@@ -319,31 +321,121 @@ func TestTofu(t *testing.T) {
 	}
 }
 
-// TestVectorCacheMatchesOpentype: the cached face must draw exactly what the uncached opentype face
-// draws at integer positions (hanzi advance whole pixels), also after other glyphs went through the
-// (reused) opentype mask.
-func TestVectorCacheMatchesOpentype(t *testing.T) {
-	text := "财务公开，二〇二四年"
+// TestVectorCache: the cached face draws exactly what an uncached one rasterizes, also after
+// other glyphs went through the rasterizer, and a second face of the same size shares the cache.
+func TestVectorCache(t *testing.T) {
+	text := "财务公开，二〇二四年 Total ¥1,234.50"
 	for _, bold := range []bool{false, true} {
+		uncached := mustVector(t, 30, bold).(*vectorFace)
+		uncached.nocache = true
+		want := render(uncached, text)
 		cached := mustVector(t, 30, bold)
-		want := render(cached.(*vectorFace).Face, text)
 		_ = render(cached, "扰乱缓存的其他文字 other text")
 		for i := range 2 {
 			if got := render(cached, text); !bytes.Equal(got.Pix, want.Pix) {
-				t.Errorf("bold=%v pass %d: cached rendering differs from opentype's", bold, i)
+				t.Errorf("bold=%v pass %d: cached rendering differs from a fresh rasterization", bold, i)
 			}
 		}
-		// A second face of the same size shares the cache.
 		if got := render(mustVector(t, 30, bold), text); !bytes.Equal(got.Pix, want.Pix) {
 			t.Errorf("bold=%v: second face renders differently", bold)
 		}
 	}
+	v := mustVector(t, 30, false).(*vectorFace)
+	src, gid, _ := v.glyphOf('财')
 	c := cacheFor(30, false)
 	c.mu.RLock()
-	_, hit := c.m[glyphKey{'财', 0}]
+	_, hit := c.m[glyphKey{src, gid, 0}]
 	c.mu.RUnlock()
 	if !hit {
-		t.Error("財 not in the shared 30 px cache after drawing it")
+		t.Error("财 not in the shared 30 px cache after drawing it")
+	}
+}
+
+// TestRasterMatchesOpentype: freetype's fixed-point rasterizer, fed sfnt's integer outlines,
+// draws what x/image/font/opentype draws from the same font, up to anti-aliasing rounding: the
+// same box (±1 px) and nearly the same ink.
+func TestRasterMatchesOpentype(t *testing.T) {
+	for _, tc := range []struct {
+		px   float64
+		bold bool
+		otf  []byte
+	}{{24, false, notoRegularOTF}, {48, false, notoRegularOTF}, {36, true, notoBoldOTF}} {
+		ours := mustVector(t, tc.px, tc.bold)
+		peer := opentypeFace(t, tc.otf, tc.px)
+		for _, r := range "国财务公开阳光村¥,.0123456789AgQ（）。、" {
+			for _, x := range []fixed.Int26_6{0, 16, 32, 48} {
+				dot := fixed.Point26_6{X: fixed.I(50) + x, Y: fixed.I(80)}
+				dr1, m1, p1, a1, ok1 := ours.Glyph(dot, r)
+				dr2, m2, p2, a2, ok2 := peer.Glyph(dot, r)
+				if !ok1 || !ok2 || a1 != a2 {
+					t.Errorf("%v px %q: ok %v/%v advance %v/%v", tc.px, r, ok1, ok2, a1, a2)
+					continue
+				}
+				for _, d := range []int{dr1.Min.X - dr2.Min.X, dr1.Min.Y - dr2.Min.Y, dr1.Max.X - dr2.Max.X, dr1.Max.Y - dr2.Max.Y} {
+					if d < -1 || d > 1 {
+						t.Errorf("%v px %q +%d/64: box %v, opentype %v", tc.px, r, x, dr1, dr2)
+						break
+					}
+				}
+				ink := func(dr image.Rectangle, m image.Image, p image.Point) (sum int) {
+					for y := range dr.Dy() {
+						for x := range dr.Dx() {
+							_, _, _, a := m.At(p.X+x, p.Y+y).RGBA()
+							sum += int(a >> 8)
+						}
+					}
+					return sum
+				}
+				i1, i2 := ink(dr1, m1, p1), ink(dr2, m2, p2)
+				// 2 % or, for small round marks (。 , .) whose curves the two rasterizers
+				// flatten differently, two pixels' worth of ink.
+				if d := i1 - i2; (d*50 > i2 || -d*50 > i2) && (d > 2*255 || d < -2*255) {
+					t.Errorf("%v px %q +%d/64: ink %d, opentype %d (more than 2%% and 2 px apart)", tc.px, r, x, i1, i2)
+				}
+			}
+		}
+	}
+}
+
+// TestShaper: go-text's shaping of hanzi and figures advances exactly as the per-rune metrics do
+// (Noto CJK has no kerning for them), DrawString draws what font.Drawer draws rune by rune,
+// fallback runes included, and the returned dot is where the next string starts.
+func TestShaper(t *testing.T) {
+	for _, text := range []string{
+		"阳光村务：二〇二六年十月财务收支明细",
+		"合计 ¥12,345.60 元 100%",
+		// No ASCII spaces here: go-text gives a space the font of the run around it, so
+		// after 龍 it would take Droid's width (see TestShaperRuns).
+		"低保对象：王堃、李龍、𠮷田、张喆",
+		"缺字\uE000照常前进",
+	} {
+		f := mustVector(t, 28, false)
+		sh := f.(Shaper)
+		if got, want := sh.Advance(text), font.MeasureString(f, text); got != want {
+			t.Errorf("%q: shaped advance %v, per-rune %v", text, got, want)
+		}
+		want := render(f, text)
+		got := image.NewRGBA(want.Bounds())
+		m := f.Metrics()
+		end := sh.DrawString(got, fixed.P(2, 2+m.Ascent.Ceil()), image.White, text)
+		if !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("%q: shaped drawing differs from font.Drawer's", text)
+		}
+		if end.X != fixed.I(2)+sh.Advance(text) {
+			t.Errorf("%q: DrawString ends at %v, want %v", text, end.X, fixed.I(2)+sh.Advance(text))
+		}
+	}
+}
+
+// TestShaperRuns: go-text splits text into runs by font, as fontscan's fallback resolves each
+// rune, and a space inside a fallback run takes that run's font, as browsers do.
+func TestShaperRuns(t *testing.T) {
+	v := mustVector(t, 28, false).(*vectorFace)
+	var got []source
+	v.shape("王龍 𠮷", func(s source, _ *shaping.Glyph) { got = append(got, s) })
+	want := []source{srcNoto, srcDroid, srcDroid, srcExtB}
+	if !slices.Equal(got, want) {
+		t.Errorf("runs of 王龍 𠮷: fonts %v, want %v", got, want)
 	}
 }
 

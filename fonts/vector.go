@@ -2,11 +2,16 @@ package fonts
 
 import (
 	"image"
+	"image/draw"
 	"sync"
 
-	"github.com/golang/freetype/truetype"
+	"github.com/go-text/typesetting/di"
+	gtfont "github.com/go-text/typesetting/font"
+	"github.com/go-text/typesetting/fontscan"
+	"github.com/go-text/typesetting/language"
+	"github.com/go-text/typesetting/shaping"
+	"github.com/golang/freetype/raster"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 )
@@ -20,8 +25,30 @@ const subpixel = 4
 // LRU, and a board's working set (one page's text) is far below it.
 const maxCacheBytes = 16 << 20
 
+// Shaper is a face that lays out whole strings: go-text segments the text, picks a font for each
+// rune from the fallback chain and shapes each run. Vector faces are Shapers; pixel faces, whose
+// glyphs are one cell per rune, are not.
+type Shaper interface {
+	font.Face
+	// Advance is the width of s as DrawString draws it.
+	Advance(s string) fixed.Int26_6
+	// DrawString draws s with its baseline origin at dot and returns the dot after it.
+	DrawString(dst draw.Image, dot fixed.Point26_6, src image.Image, s string) fixed.Point26_6
+}
+
+// source says which font of the chain draws a rune.
+type source uint8
+
+const (
+	srcNoto  source = iota
+	srcDroid        // Noto lacks r, Droid has it
+	srcExtB         // neither has it, the Ext B subset does (regular weight even in a bold face)
+	srcNone         // none: Noto's .notdef box, ok=false
+)
+
 type glyphKey struct {
-	r     rune
+	src   source
+	gid   sfnt.GlyphIndex
 	phase uint8
 }
 
@@ -31,7 +58,6 @@ type cachedGlyph struct {
 	dr   image.Rectangle
 	mask *image.Alpha
 	adv  fixed.Int26_6
-	ok   bool
 }
 
 // glyphCache is shared by every face of one size and weight, so a renderer that asks for a fresh
@@ -82,161 +108,318 @@ func cacheFor(px float64, bold bool) *glyphCache {
 	return c
 }
 
-// vectorFace wraps an opentype Noto face (which reuses one mask buffer and is not safe for
-// concurrent use) with the shared glyph cache and a per-rune fallback to Droid Sans Fallback
-// through golang/freetype, then to the Noto Ext B subset.
-type vectorFace struct {
-	*opentype.Face // Noto: Metrics, Kern (0 whenever a rune is not Noto's), Close
-	noto           *opentype.Font
-	px             float64
-	buf            sfnt.Buffer
-	cache          *glyphCache
-	nocache        bool // benchmarks only: measure what the cache saves
+// chain is the fallback order of one weight: Noto, Droid, Noto Ext B. Its go-text FontMap is
+// shared by all faces of that weight and not safe for concurrent use, hence mu; faces remember
+// its answers per rune, so the lock is taken once per new rune per face.
+type chain struct {
+	fonts [srcNone]*otFont // nil where a fallback failed to load: its runes become boxes
 
-	// The fallback face is made on first need, so text Noto covers never parses Droid.
-	fbTried bool
-	fbFont  *truetype.Font
-	fb      font.Face
-
-	// The Ext B face (Noto SC Regular, hanzi outside the BMP), likewise made on first need.
-	extTried bool
-	extFont  *opentype.Font
-	ext      *opentype.Face
+	mu    sync.Mutex
+	fm    *fontscan.FontMap
+	added [srcNone]*gtfont.Face // the faces fm holds, to map its answer back to a source
 }
 
-var _ font.Face = (*vectorFace)(nil)
+type quietLogger struct{}
 
-// source says which font draws r.
-type source uint8
+func (quietLogger) Printf(string, ...any) {}
 
-const (
-	srcNoto  source = iota
-	srcDroid        // Noto lacks r, Droid has it
-	srcExtB         // neither has it, the Ext B subset does (regular weight even in a bold face)
-	srcNone         // none: Noto's .notdef box, ok=false
-)
+var chains = [2]func() (*chain, error){
+	lazy(func() (*chain, error) { return newChain(false) }),
+	lazy(func() (*chain, error) { return newChain(true) }),
+}
 
-func (v *vectorFace) source(r rune) source {
-	if i, err := v.noto.GlyphIndex(&v.buf, r); err == nil && i != 0 {
-		return srcNoto
+func chainFor(isBold bool) (*chain, error) {
+	if isBold {
+		return chains[1]()
 	}
-	if !v.fbTried {
-		v.fbTried = true
-		// A broken fallback must not break Noto text: on error, runes Noto lacks stay boxes
-		// (and Missing, failing the same way, reports them).
-		if f, err := droid(); err == nil {
-			v.fbFont = f
-			v.fb = truetype.NewFace(f, &truetype.Options{
-				Size:    v.px,
-				DPI:     72,
-				Hinting: font.HintingNone,
-				// Our cache holds the glyphs; freetype's own would only cost memory.
-				GlyphCacheEntries: 1,
-				SubPixelsX:        subpixel,
-				SubPixelsY:        1,
-			})
+	return chains[0]()
+}
+
+func newChain(isBold bool) (*chain, error) {
+	main := regular
+	if isBold {
+		main = bold
+	}
+	noto, err := main()
+	if err != nil {
+		return nil, err
+	}
+	c := &chain{fm: fontscan.NewFontMap(quietLogger{})}
+	c.fonts[srcNoto] = noto
+	// A broken fallback must not break Noto text: its runes stay boxes, and Missing, failing
+	// the same way, reports them.
+	c.fonts[srcDroid], _ = droid()
+	c.fonts[srcExtB], _ = extB()
+	want := noto.gt.Describe()
+	want.Aspect.SetDefaults()
+	for i, f := range c.fonts {
+		if f == nil {
+			continue
 		}
+		face := gtfont.NewFace(f.gt)
+		c.added[i] = face
+		md := f.gt.Describe()
+		// The fallbacks have no bold: declare them in the weight asked for, or fontscan's CSS
+		// matching would drop them from a bold chain and box the rare names.
+		md.Aspect = want.Aspect
+		// Added in priority order: fontscan tries manually added faces in that order.
+		c.fm.AddFace(face, fontscan.Location{File: f.name}, md)
 	}
-	// freetype returns ok for runes the font lacks (glyph 0, .notdef): ask the cmap.
-	if v.fbFont != nil && v.fbFont.Index(r) != 0 {
-		return srcDroid
-	}
-	if r < 0x10000 {
-		return srcNone // the Ext B subset has only runes outside the BMP
-	}
-	if !v.extTried {
-		v.extTried = true
-		if f, err := extB(); err == nil {
-			if face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: v.px, DPI: 72, Hinting: font.HintingNone}); err == nil {
-				v.extFont, v.ext = f, face.(*opentype.Face)
+	c.fm.SetQuery(fontscan.Query{Families: []string{want.Family}, Aspect: want.Aspect})
+	return c, nil
+}
+
+// resolve asks go-text's fallback which font draws r.
+func (c *chain) resolve(r rune) source {
+	c.mu.Lock()
+	face := c.fm.ResolveFace(r)
+	c.mu.Unlock()
+	for i, f := range c.added {
+		if f != nil && f == face {
+			if _, ok := f.NominalGlyph(r); ok {
+				return source(i)
 			}
 		}
 	}
-	if v.extFont != nil {
-		if i, err := v.extFont.GlyphIndex(&v.buf, r); err == nil && i != 0 {
-			return srcExtB
-		}
-	}
+	// fontscan returns some face even when none covers r.
 	return srcNone
 }
 
+// vectorFace draws the chain at one size. Everything mutable (go-text faces with their caches,
+// the shaper, the rasterizer) is per face; rasterized glyphs are shared through cache.
+type vectorFace struct {
+	ch      *chain
+	px      float64
+	ppem    fixed.Int26_6
+	metrics font.Metrics
+	cache   *glyphCache
+	nocache bool // benchmarks only: measure what the cache saves
+
+	buf    sfnt.Buffer
+	src    map[rune]source
+	gt     [srcNone]*gtfont.Face
+	seg    shaping.Segmenter
+	shaper shaping.HarfbuzzShaper
+	runes  []rune
+	ras    *raster.Rasterizer
+}
+
+var _ Shaper = (*vectorFace)(nil)
+
+func newVectorFace(ch *chain, px float64, isBold bool) *vectorFace {
+	v := &vectorFace{
+		ch:    ch,
+		px:    px,
+		ppem:  fixed.Int26_6(px * 64),
+		cache: cacheFor(px, isBold),
+		src:   make(map[rune]source),
+		ras:   raster.NewRasterizer(0, 0),
+	}
+	for i, f := range ch.fonts {
+		if f != nil {
+			v.gt[i] = gtfont.NewFace(f.gt)
+		}
+	}
+	v.metrics, _ = ch.fonts[srcNoto].sf.Metrics(&v.buf, v.ppem, font.HintingNone)
+	return v
+}
+
+func (v *vectorFace) source(r rune) source {
+	if s, ok := v.src[r]; ok {
+		return s
+	}
+	s := v.ch.resolve(r)
+	v.src[r] = s
+	return s
+}
+
+// glyphOf is the font and glyph that draw r alone; a rune no font has is Noto's .notdef.
+func (v *vectorFace) glyphOf(r rune) (source, sfnt.GlyphIndex, bool) {
+	s := v.source(r)
+	if s == srcNone {
+		return srcNoto, 0, false
+	}
+	i, err := v.ch.fonts[s].sf.GlyphIndex(&v.buf, r)
+	if err != nil {
+		return srcNoto, 0, false
+	}
+	return s, i, true
+}
+
+func (v *vectorFace) Close() error { return nil }
+
+func (v *vectorFace) Metrics() font.Metrics { return v.metrics }
+
+// Kern is 0: the shaper applies the fonts' GPOS kerning in Advance and DrawString.
+func (v *vectorFace) Kern(r0, r1 rune) fixed.Int26_6 { return 0 }
+
 // Glyph draws from the cache, rasterizing on a miss. dot.Y is rounded to a whole pixel and dot.X
-// to 1/subpixel of one. For runes neither font has it returns ok=false with Noto's .notdef box
-// (kept by the subsetter), which font.Drawer draws.
+// to 1/subpixel of one. For runes no font has it returns ok=false with Noto's .notdef box, which
+// font.Drawer draws.
 func (v *vectorFace) Glyph(dot fixed.Point26_6, r rune) (image.Rectangle, image.Image, image.Point, fixed.Int26_6, bool) {
+	s, gid, ok := v.glyphOf(r)
+	dr, mask, adv := v.glyph(dot, s, gid)
+	return dr, mask, image.Point{}, adv, ok
+}
+
+func (v *vectorFace) glyph(dot fixed.Point26_6, s source, gid sfnt.GlyphIndex) (image.Rectangle, *image.Alpha, fixed.Int26_6) {
 	const unit = 64 / subpixel
 	phase := uint8((dot.X & 63) / unit)
 	origin := image.Pt(dot.X.Floor(), dot.Y.Round())
-	k := glyphKey{r, phase}
+	k := glyphKey{s, gid, phase}
 	var g *cachedGlyph
 	if !v.nocache {
 		g = v.cache.get(k)
 	}
 	if g == nil {
-		g = v.rasterize(r, phase)
+		g = v.rasterize(k)
 		if !v.nocache {
 			v.cache.put(k, g)
 		}
 	}
-	return g.dr.Add(origin), g.mask, image.Point{}, g.adv, g.ok
+	return g.dr.Add(origin), g.mask, g.adv
 }
 
 func (v *vectorFace) GlyphBounds(r rune) (fixed.Rectangle26_6, fixed.Int26_6, bool) {
-	switch v.source(r) {
-	case srcDroid:
-		return v.fb.GlyphBounds(r)
-	case srcExtB:
-		return v.ext.GlyphBounds(r)
-	}
-	return v.Face.GlyphBounds(r)
+	s, gid, ok := v.glyphOf(r)
+	b, adv, err := v.ch.fonts[s].sf.GlyphBounds(&v.buf, gid, v.ppem, font.HintingNone)
+	return b, adv, ok && err == nil
 }
 
 func (v *vectorFace) GlyphAdvance(r rune) (fixed.Int26_6, bool) {
-	switch v.source(r) {
-	case srcDroid:
-		return v.fb.GlyphAdvance(r)
-	case srcExtB:
-		return v.ext.GlyphAdvance(r)
-	}
-	return v.Face.GlyphAdvance(r)
+	s, gid, ok := v.glyphOf(r)
+	adv, err := v.ch.fonts[s].sf.GlyphAdvance(&v.buf, gid, v.ppem, font.HintingNone)
+	return adv, ok && err == nil
 }
 
-func (v *vectorFace) rasterize(r rune, phase uint8) *cachedGlyph {
-	dot := fixed.Point26_6{X: fixed.Int26_6(phase) * (64 / subpixel)}
-	var (
-		dr    image.Rectangle
-		mask  image.Image
-		maskp image.Point
-		adv   fixed.Int26_6
-		ok    bool
-	)
-	switch v.source(r) {
-	case srcDroid:
-		// Both faces put the baseline at dot.Y, so Droid's glyph sits on Noto's line.
-		dr, mask, maskp, adv, ok = v.fb.Glyph(dot, r)
-		if !ok { // an empty outline: advance, draw nothing
-			adv, _ = v.fb.GlyphAdvance(r)
-			dr, mask, ok = image.Rectangle{}, nil, true
-		}
-	case srcExtB:
-		// The same font design and metrics as the main subset: same baseline.
-		dr, mask, maskp, adv, ok = v.ext.Glyph(dot, r)
-	default:
-		dr, mask, maskp, adv, ok = v.Face.Glyph(dot, r)
+// rasterize fills the glyph's integer outline with freetype's fixed-point rasterizer. Unlike
+// x/image/vector's float32 path, nothing here can be contracted into FMA instructions, so an
+// arm64 board draws exactly the bytes the amd64 tests expect.
+func (v *vectorFace) rasterize(k glyphKey) *cachedGlyph {
+	f := v.ch.fonts[k.src].sf
+	adv, _ := f.GlyphAdvance(&v.buf, k.gid, v.ppem, font.HintingNone)
+	segs, err := f.LoadGlyph(&v.buf, k.gid, v.ppem, nil)
+	empty := &cachedGlyph{mask: image.NewAlpha(image.Rectangle{}), adv: adv}
+	if err != nil || len(segs) == 0 {
+		return empty
 	}
-	// Both faces reuse their mask buffer on the next call: copy.
-	m := image.NewAlpha(image.Rect(0, 0, dr.Dx(), dr.Dy()))
-	if src, isAlpha := mask.(*image.Alpha); isAlpha {
-		for y := range dr.Dy() {
-			copy(m.Pix[y*m.Stride:][:dr.Dx()], src.Pix[src.PixOffset(maskp.X, maskp.Y+y):][:dr.Dx()])
+	dx := fixed.Int26_6(k.phase) * (64 / subpixel)
+	lo := fixed.Point26_6{X: 1 << 30, Y: 1 << 30}
+	hi := fixed.Point26_6{X: -1 << 30, Y: -1 << 30}
+	for _, s := range segs {
+		for _, p := range s.Args[:argCount(s.Op)] {
+			lo.X, lo.Y = min(lo.X, p.X), min(lo.Y, p.Y)
+			hi.X, hi.Y = max(hi.X, p.X), max(hi.Y, p.Y)
 		}
-	} else if mask != nil {
-		for y := range dr.Dy() {
-			for x := range dr.Dx() {
-				_, _, _, a := mask.At(maskp.X+x, maskp.Y+y).RGBA()
-				m.Pix[y*m.Stride+x] = uint8(a >> 8)
+	}
+	dr := image.Rect((lo.X + dx).Floor(), lo.Y.Floor(), (hi.X + dx).Ceil(), hi.Y.Ceil())
+	if dr.Empty() {
+		return empty
+	}
+	shift := fixed.Point26_6{X: dx - fixed.I(dr.Min.X), Y: -fixed.I(dr.Min.Y)}
+	v.ras.SetBounds(dr.Dx(), dr.Dy())
+	v.ras.Clear()
+	// freetype's rasterizer does not close contours; sfnt's outlines rely on it.
+	var start, pen fixed.Point26_6
+	open := false
+	closeContour := func() {
+		if open && pen != start {
+			v.ras.Add1(start)
+		}
+	}
+	for _, s := range segs {
+		a := s.Args
+		switch s.Op {
+		case sfnt.SegmentOpMoveTo:
+			closeContour()
+			start, pen, open = a[0].Add(shift), a[0].Add(shift), true
+			v.ras.Start(start)
+		case sfnt.SegmentOpLineTo:
+			pen = a[0].Add(shift)
+			v.ras.Add1(pen)
+		case sfnt.SegmentOpQuadTo:
+			pen = a[1].Add(shift)
+			v.ras.Add2(a[0].Add(shift), pen)
+		case sfnt.SegmentOpCubeTo:
+			pen = a[2].Add(shift)
+			v.ras.Add3(a[0].Add(shift), a[1].Add(shift), pen)
+		}
+	}
+	closeContour()
+	mask := image.NewAlpha(image.Rect(0, 0, dr.Dx(), dr.Dy()))
+	v.ras.Rasterize(raster.NewAlphaSrcPainter(mask))
+	return &cachedGlyph{dr: dr, mask: mask, adv: adv}
+}
+
+func argCount(op sfnt.SegmentOp) int {
+	switch op {
+	case sfnt.SegmentOpQuadTo:
+		return 2
+	case sfnt.SegmentOpCubeTo:
+		return 3
+	}
+	return 1
+}
+
+// faceMap lets go-text's segmenter ask this face's per-rune memory of the chain's fallback.
+type faceMap struct{ v *vectorFace }
+
+func (m faceMap) ResolveFace(r rune) *gtfont.Face {
+	s := m.v.source(r)
+	if s == srcNone {
+		s = srcNoto
+	}
+	return m.v.gt[s]
+}
+
+// shape segments s into runs of one script and one font and shapes each, calling fn with every
+// glyph in visual order.
+func (v *vectorFace) shape(s string, fn func(src source, g *shaping.Glyph)) {
+	v.runes = v.runes[:0]
+	for _, r := range s {
+		v.runes = append(v.runes, r)
+	}
+	if len(v.runes) == 0 {
+		return
+	}
+	in := shaping.Input{
+		Text:      v.runes,
+		RunEnd:    len(v.runes),
+		Direction: di.DirectionLTR,
+		Size:      v.ppem,
+		Script:    language.Han,
+		Language:  zhHans,
+	}
+	for _, run := range v.seg.Split(in, faceMap{v}) {
+		out := v.shaper.Shape(run)
+		src := srcNoto
+		for i, f := range v.gt {
+			if f == run.Face {
+				src = source(i)
 			}
 		}
+		for i := range out.Glyphs {
+			fn(src, &out.Glyphs[i])
+		}
 	}
-	return &cachedGlyph{dr: dr, mask: m, adv: adv, ok: ok}
+}
+
+var zhHans = language.NewLanguage("zh-Hans")
+
+func (v *vectorFace) Advance(s string) fixed.Int26_6 {
+	var w fixed.Int26_6
+	v.shape(s, func(_ source, g *shaping.Glyph) { w += g.Advance })
+	return w
+}
+
+func (v *vectorFace) DrawString(dst draw.Image, dot fixed.Point26_6, src image.Image, s string) fixed.Point26_6 {
+	v.shape(s, func(fs source, g *shaping.Glyph) {
+		at := fixed.Point26_6{X: dot.X + g.XOffset, Y: dot.Y - g.YOffset}
+		dr, mask, _ := v.glyph(at, fs, sfnt.GlyphIndex(g.GlyphID))
+		if !dr.Empty() {
+			draw.DrawMask(dst, dr, src, image.Point{}, mask, image.Point{}, draw.Over)
+		}
+		dot.X += g.Advance
+	})
+	return dot
 }

@@ -77,7 +77,8 @@ func TestMarquee(t *testing.T) {
 		}
 		// Wrap-around frames (the strip's end and start) are copied too.
 		p.Frame(dst, marqueeHold+time.Duration(strip.Rect.Dx()-r.p.Width/2)*time.Second/time.Duration(tc.speed))
-		n := testing.AllocsPerRun(200, func() {
+		settle(p)
+		n := steadyAllocs(200, func() {
 			p.Frame(dst, 5*time.Second)
 		})
 		if n != 0 {

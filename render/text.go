@@ -5,27 +5,40 @@ import (
 	"image/color"
 	"math"
 
+	"github.com/sunboard/sunboard/fonts"
+
 	"golang.org/x/image/font"
 	"golang.org/x/image/math/fixed"
 )
 
 // face wraps a font.Face with an advance cache: layout measures every rune
-// many times while fitting table columns.
+// many times while fitting table columns. Vector faces are also shapers:
+// strings are then measured and drawn shaped by go-text, with per-rune
+// advances kept for line breaking.
 type face struct {
 	f      font.Face
+	sh     fonts.Shaper // nil for pixel faces: one cell per rune, nothing to shape
 	adv    map[rune]fixed.Int26_6
+	widths map[string]int
 	ascent int // baseline below a line's top
 	lineH  int
 }
+
+// maxWidths bounds the shaped-width cache: a page's cells and lines, not a
+// village's.
+const maxWidths = 4096
 
 // newFace sets the line pitch to the font's ascent+descent plus lineGap.
 // A negative gap tightens the pitch (TV tables and bands): the baseline
 // moves up by half of it so the glyphs stay centred in the shorter line.
 func newFace(f font.Face, lineGap int) *face {
 	m := f.Metrics()
+	sh, _ := f.(fonts.Shaper)
 	return &face{
 		f:      f,
+		sh:     sh,
 		adv:    make(map[rune]fixed.Int26_6),
+		widths: make(map[string]int),
 		ascent: m.Ascent.Ceil() + lineGap/2,
 		lineH:  m.Ascent.Ceil() + m.Descent.Ceil() + lineGap,
 	}
@@ -47,7 +60,20 @@ func (f *face) advance(r rune) fixed.Int26_6 {
 	return a
 }
 
-func (f *face) width(s string) int { return width(s, f.advance).Ceil() }
+func (f *face) width(s string) int {
+	if f.sh == nil {
+		return width(s, f.advance).Ceil()
+	}
+	if w, ok := f.widths[s]; ok {
+		return w
+	}
+	if len(f.widths) >= maxWidths {
+		clear(f.widths)
+	}
+	w := f.sh.Advance(s).Ceil()
+	f.widths[s] = w
+	return w
+}
 
 func (f *face) wrap(s string, maxW int) []string {
 	if maxW < 1 {
@@ -59,7 +85,12 @@ func (f *face) wrap(s string, maxW int) []string {
 // draw writes s with its top-left at (x, y). Layout-time only: Frame never
 // draws text.
 func (f *face) draw(dst *image.RGBA, x, y int, s string, c color.RGBA) {
-	d := font.Drawer{Dst: dst, Src: image.NewUniform(c), Face: f.f, Dot: fixed.P(x, y+f.ascent)}
+	dot := fixed.P(x, y+f.ascent)
+	if f.sh != nil {
+		f.sh.DrawString(dst, dot, image.NewUniform(c), s)
+		return
+	}
+	d := font.Drawer{Dst: dst, Src: image.NewUniform(c), Face: f.f, Dot: dot}
 	d.DrawString(s)
 }
 
