@@ -51,6 +51,7 @@ type Agent struct {
 	// tried is when the sync loop last attempted a sync (unix ns), for the
 	// watchdog: a board with no network is alive, a hung loop is not.
 	tried atomic.Int64
+	upd   *selfUpdate // set by Run (update.go)
 }
 
 // buildFloor is the earliest time the agent believes: a Pi without RTC
@@ -229,6 +230,9 @@ type RunOpts struct {
 	Ready func(previewURL string)
 	// Now overrides the player's clock (the demo uses it); nil is time.Now.
 	Now func() time.Time
+	// Version is the running agent's version; a release version (1.2.3)
+	// turns self-update on (update.go), anything else leaves it off.
+	Version string
 }
 
 // Run syncs in a loop, plays, and serves the local preview until ctx ends.
@@ -254,6 +258,8 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 		playNow = a.now
 	}
 	pl := player.New(a.Content, playNow, pouts...)
+	ctx, stopUpdate := a.startSelfUpdate(ctx, opts.Version, pl.LastFrame)
+	defer stopUpdate()
 	a.dims = dims
 	a.devs = map[string]display.Drawer{}
 	for _, o := range outs {
@@ -327,15 +333,17 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
-	return nil
+	return a.selfUpdateErr(ctx)
 }
 
 func (a *Agent) syncLoop(ctx context.Context, ring <-chan struct{}) {
 	for {
 		a.tried.Store(time.Now().UnixNano())
-		if err := a.Sync(ctx); err != nil && ctx.Err() == nil {
+		err := a.Sync(ctx)
+		if err != nil && ctx.Err() == nil {
 			log.Printf("%v", err)
 		}
+		a.afterSync(ctx, err)
 		if err := a.clock.Persist(); err != nil {
 			log.Printf("persist clock: %v", err)
 		}
@@ -375,6 +383,9 @@ func (a *Agent) status(pl *player.Player) any {
 		now = append(now, fmt.Sprintf("%s：%s（%d/%d），下一项 %s", s.Display, orIdle(s.Item), s.Page, s.Pages, orIdle(s.Next)))
 	}
 	st["正在显示"] = strings.Join(now, "；")
+	if v := a.updateStatus(); v != "" {
+		st["软件版本"] = v
+	}
 	if tail := a.proofTail(4); tail != "" {
 		st["展示记录"] = tail
 	}

@@ -4,8 +4,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"log"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,10 +15,17 @@ import (
 
 	"github.com/sunboard/sunboard/agent"
 	"github.com/sunboard/sunboard/agent/provision"
+	"github.com/sunboard/sunboard/agent/selfupdate"
 	"github.com/sunboard/sunboard/content"
 )
 
+// version is set at build time: go build -ldflags "-X main.version=1.2.3".
+// Self-update compares it with the county's signed releases; "dev" builds
+// never update themselves.
+var version = "dev"
+
 const usage = `usage:
+  sunboard version                                 print the version (self-update checks it)
   sunboard sync   --config FILE                    one sync, then exit (0: verified content in the store)
   sunboard run    --config FILE                    the agent: sync loop, player, displays
   sunboard render --config FILE --out DIR [--at T] every page each display shows at T, as PNG
@@ -33,6 +42,10 @@ func main() {
 		os.Exit(2)
 	}
 	cmd, args := os.Args[1], os.Args[2:]
+	if cmd == "version" {
+		fmt.Println(version, selfupdate.Arch())
+		return
+	}
 	if cmd == "config" && len(args) > 0 && args[0] == "check" {
 		cmd, args = "config check", args[1:]
 	}
@@ -73,7 +86,12 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cmd, *config, *out, *at, *listen); err != nil {
+	if err := run(ctx, cmd, *config, *out, *at, *listen); errors.Is(err, selfupdate.ErrRestart) {
+		// Exit so systemd (Restart=always) starts the binary just switched
+		// to, or back to the previous one after a failed trial.
+		fmt.Fprintf(os.Stderr, "sunboard %s: %v\n", cmd, err)
+		return
+	} else if err != nil {
 		fmt.Fprintf(os.Stderr, "sunboard %s: %v\n", cmd, err)
 		os.Exit(1)
 	}
@@ -86,6 +104,11 @@ func run(ctx context.Context, cmd, config, out, at, listen string) error {
 	cfg, err := agent.LoadConfig(config)
 	if err != nil {
 		return err
+	}
+	if cmd == "run" {
+		// The launcher: a newer binary staged by self-update replaces this
+		// process here (exec, same PID), unless its trial failed.
+		selfupdate.Launch(selfupdate.Opts{Dir: agent.BinDir(cfg), Version: version, Logf: log.Printf})
 	}
 	if cmd == "device-key" {
 		pem, err := agent.DevicePublicKey(cfg.State)
@@ -103,7 +126,7 @@ func run(ctx context.Context, cmd, config, out, at, listen string) error {
 	case "sync":
 		return a.Sync(ctx)
 	case "run":
-		return a.Run(ctx, agent.RunOpts{Ready: func(url string) { fmt.Println("preview:", url) }})
+		return a.Run(ctx, agent.RunOpts{Ready: func(url string) { fmt.Println("preview:", url) }, Version: version})
 	case "render":
 		if out == "" {
 			return fmt.Errorf("--out DIR is required")

@@ -1,0 +1,127 @@
+package feed
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+	"github.com/theupdateframework/go-tuf/v2/metadata/config"
+	"github.com/theupdateframework/go-tuf/v2/metadata/updater"
+
+	"github.com/sunboard/sunboard/feed/internal/fsutil"
+)
+
+// CountyTarget is the signed info of a target the county's top-level
+// targets key signed itself (agent releases: publish.AgentPath).
+type CountyTarget struct {
+	Path   string
+	Length int64
+	SHA256 string
+	// Custom is the target's signed custom metadata (nil if none).
+	Custom json.RawMessage
+}
+
+// ErrNoTarget is returned by FetchCountyTarget when the path is not a
+// signed target at all (nothing released).
+var ErrNoTarget = errors.New("no such signed target")
+
+// FetchCountyTarget refreshes the TUF metadata (the same trusted root, state
+// and fetcher as Sync) and looks up target p, which must be listed in the
+// top-level targets: a target reached only through a delegation (a
+// township) is refused. want sees the signed info and returns the file to
+// write it to, or "" to download nothing. The download is resumable, its
+// length and every signed hash are checked before it is moved to dst
+// (fsynced, then its directory), so dst is either absent or complete and
+// verified. Syncs and FetchCountyTarget calls are serialised.
+func (f *Feed) FetchCountyTarget(ctx context.Context, p string, want func(CountyTarget) (dst string, err error)) (CountyTarget, error) {
+	f.syncMu.Lock()
+	defer f.syncMu.Unlock()
+	ft := f.newFT(ctx)
+	up, err := f.refreshedUpdater(ft)
+	if err != nil {
+		return CountyTarget{}, err
+	}
+	ti, err := up.GetTargetInfo(p)
+	if err != nil {
+		if errors.Is(err, &metadata.ErrRepository{}) {
+			return CountyTarget{}, fmt.Errorf("%s: delegated metadata refused: %w", p, err)
+		}
+		return CountyTarget{}, fmt.Errorf("%s: %w (%v)", p, ErrNoTarget, err)
+	}
+	if err := checkCountySource(up, p); err != nil {
+		return CountyTarget{}, err
+	}
+	sum, err := sha256Hex(ti)
+	if err != nil {
+		return CountyTarget{}, err
+	}
+	ct := CountyTarget{Path: p, Length: ti.Length, SHA256: sum}
+	if ti.Custom != nil {
+		ct.Custom = append(json.RawMessage(nil), (*ti.Custom)...)
+	}
+	dst, err := want(ct)
+	if err != nil || dst == "" {
+		return ct, err
+	}
+	dir, name := path.Split(ti.Path)
+	u := f.base + "targets/" + dir + sum + "." + name
+	part := filepath.Join(f.dirs.partial, sum)
+	for try := 0; ; try++ {
+		ft.setLast(u)
+		res, err := ft.download(u, part, ti.Length, true, nil)
+		if err != nil {
+			return ct, fmt.Errorf("fetch target %s: %w", p, err)
+		}
+		err = verifyFile(part, ti)
+		if err == nil {
+			break
+		}
+		os.Remove(part)
+		os.Remove(part + ".etag")
+		if !res.resumed || try > 0 {
+			return ct, fmt.Errorf("verify target %s: %w: refused", p, err)
+		}
+	}
+	if err := syncFile(part); err != nil {
+		return ct, err
+	}
+	if err := os.Rename(part, dst); err != nil {
+		os.Remove(part)
+		return ct, fmt.Errorf("store target %s: %w", p, err)
+	}
+	os.Remove(part + ".etag")
+	return ct, fsutil.SyncDir(filepath.Dir(dst))
+}
+
+// refreshedUpdater is Sync's updater set-up, for FetchCountyTarget: the
+// persisted trusted root, the agent's clock, the streaming fetcher. The
+// timestamp poll is usually a 304 right after a Sync.
+func (f *Feed) refreshedUpdater(ft *fetcher) (*updater.Updater, error) {
+	rootBytes, err := os.ReadFile(filepath.Join(f.dirs.tuf, "root.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read trusted root: %w", err)
+	}
+	cfg, err := config.New(f.base+"metadata/", rootBytes)
+	if err != nil {
+		return nil, err
+	}
+	cfg.RemoteMetadataURL = f.base + "metadata/"
+	cfg.RemoteTargetsURL = f.base + "targets/"
+	cfg.LocalMetadataDir = f.dirs.tuf
+	cfg.LocalTargetsDir = f.dirs.tmp
+	cfg.Fetcher = ft
+	up, err := updater.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("load trusted root: %w", err)
+	}
+	up.UnsafeSetRefTime(f.now().UTC())
+	if err := up.Refresh(); err != nil {
+		return nil, explainRefresh(err, up, ft)
+	}
+	return up, nil
+}
