@@ -79,11 +79,13 @@ func gunzip(name string, gz []byte) ([]byte, error) {
 
 // otFont is one OpenType font read twice over the same bytes: by go-text, which segments,
 // picks the fallback and shapes, and by x/image/font/sfnt, whose outlines come in integer
-// 26.6 units so the fixed-point rasterizer draws the same bytes on every CPU.
+// 26.6 units so the fixed-point rasterizer draws the same bytes on every CPU. go-text's parse
+// is made on first need: it holds Droid's whole glyf table (13 MB), which sunpub's coverage
+// check and a board that never meets a rare name do not need.
 type otFont struct {
 	name string
 	sf   *sfnt.Font
-	gt   *gtfont.Font
+	gt   func() (*gtfont.Font, error)
 }
 
 func loadOT(name string, b []byte) (*otFont, error) {
@@ -91,15 +93,17 @@ func loadOT(name string, b []byte) (*otFont, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
 	}
-	ld, err := ot.NewLoader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
-	}
-	gt, err := gtfont.NewFont(ld)
-	if err != nil {
-		return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
-	}
-	return &otFont{name: name, sf: sf, gt: gt}, nil
+	return &otFont{name: name, sf: sf, gt: lazy(func() (*gtfont.Font, error) {
+		ld, err := ot.NewLoader(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
+		}
+		gt, err := gtfont.NewFont(ld)
+		if err != nil {
+			return nil, fmt.Errorf("fonts: embedded %s: %w", name, err)
+		}
+		return gt, nil
+	})}, nil
 }
 
 // has reports whether f's cmap maps r to a real glyph (not .notdef).

@@ -112,11 +112,14 @@ func cacheFor(px float64, bold bool) *glyphCache {
 // shared by all faces of that weight and not safe for concurrent use, hence mu; faces remember
 // its answers per rune, so the lock is taken once per new rune per face.
 type chain struct {
-	fonts [srcNone]*otFont // nil where a fallback failed to load: its runes become boxes
-
 	mu    sync.Mutex
+	fonts [srcNone]*otFont // fallbacks nil until first needed, or when they failed to load
 	fm    *fontscan.FontMap
 	added [srcNone]*gtfont.Face // the faces fm holds, to map its answer back to a source
+	want  gtfont.Description
+	// fallbacks is set once Droid and Ext B are in fm. Until then every rune Noto has is
+	// Noto's (fontscan answers the queried family first) and no fallback is parsed.
+	fallbacks bool
 }
 
 type quietLogger struct{}
@@ -144,36 +147,58 @@ func newChain(isBold bool) (*chain, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &chain{fm: fontscan.NewFontMap(quietLogger{})}
-	c.fonts[srcNoto] = noto
-	// A broken fallback must not break Noto text: its runes stay boxes, and Missing, failing
-	// the same way, reports them.
-	c.fonts[srcDroid], _ = droid()
-	c.fonts[srcExtB], _ = extB()
-	want := noto.gt.Describe()
-	want.Aspect.SetDefaults()
-	for i, f := range c.fonts {
-		if f == nil {
+	gt, err := noto.gt()
+	if err != nil {
+		return nil, err
+	}
+	c := &chain{fm: fontscan.NewFontMap(quietLogger{}), want: gt.Describe()}
+	c.want.Aspect.SetDefaults()
+	c.add(srcNoto, noto, gt)
+	c.fm.SetQuery(fontscan.Query{Families: []string{c.want.Family}, Aspect: c.want.Aspect})
+	return c, nil
+}
+
+// add gives fm one more font, in priority order: fontscan tries manually added faces in the
+// order they were added. c.mu held (or c not yet shared).
+func (c *chain) add(s source, f *otFont, gt *gtfont.Font) {
+	face := gtfont.NewFace(gt)
+	md := gt.Describe()
+	// The fallbacks have no bold: declare them in the weight asked for, or fontscan's CSS
+	// matching would drop them from a bold chain and box the rare names.
+	md.Aspect = c.want.Aspect
+	c.fm.AddFace(face, fontscan.Location{File: f.name}, md)
+	c.fonts[s], c.added[s] = f, face
+}
+
+// addFallbacks loads Droid and Ext B into fm. A broken fallback must not break Noto text: its
+// runes stay boxes, and Missing, failing the same way, reports them. c.mu held.
+func (c *chain) addFallbacks() {
+	c.fallbacks = true
+	for _, fb := range []struct {
+		s    source
+		load func() (*otFont, error)
+	}{{srcDroid, droid}, {srcExtB, extB}} {
+		f, err := fb.load()
+		if err != nil {
 			continue
 		}
-		face := gtfont.NewFace(f.gt)
-		c.added[i] = face
-		md := f.gt.Describe()
-		// The fallbacks have no bold: declare them in the weight asked for, or fontscan's CSS
-		// matching would drop them from a bold chain and box the rare names.
-		md.Aspect = want.Aspect
-		// Added in priority order: fontscan tries manually added faces in that order.
-		c.fm.AddFace(face, fontscan.Location{File: f.name}, md)
+		if gt, err := f.gt(); err == nil {
+			c.add(fb.s, f, gt)
+		}
 	}
-	c.fm.SetQuery(fontscan.Query{Families: []string{want.Family}, Aspect: want.Aspect})
-	return c, nil
 }
 
 // resolve asks go-text's fallback which font draws r.
 func (c *chain) resolve(r rune) source {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.fallbacks {
+		if _, ok := c.added[srcNoto].NominalGlyph(r); ok {
+			return srcNoto
+		}
+		c.addFallbacks()
+	}
 	face := c.fm.ResolveFace(r)
-	c.mu.Unlock()
 	for i, f := range c.added {
 		if f != nil && f == face {
 			if _, ok := f.NominalGlyph(r); ok {
@@ -183,6 +208,13 @@ func (c *chain) resolve(r rune) source {
 	}
 	// fontscan returns some face even when none covers r.
 	return srcNone
+}
+
+// font is the font of source s; nil if it is not loaded.
+func (c *chain) font(s source) *otFont {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fonts[s]
 }
 
 // vectorFace draws the chain at one size. Everything mutable (go-text faces with their caches,
@@ -197,6 +229,7 @@ type vectorFace struct {
 
 	buf    sfnt.Buffer
 	src    map[rune]source
+	fonts  [srcNone]*otFont
 	gt     [srcNone]*gtfont.Face
 	seg    shaping.Segmenter
 	shaper shaping.HarfbuzzShaper
@@ -215,13 +248,26 @@ func newVectorFace(ch *chain, px float64, isBold bool) *vectorFace {
 		src:   make(map[rune]source),
 		ras:   raster.NewRasterizer(0, 0),
 	}
-	for i, f := range ch.fonts {
-		if f != nil {
-			v.gt[i] = gtfont.NewFace(f.gt)
-		}
-	}
-	v.metrics, _ = ch.fonts[srcNoto].sf.Metrics(&v.buf, v.ppem, font.HintingNone)
+	v.metrics, _ = ch.font(srcNoto).sf.Metrics(&v.buf, v.ppem, font.HintingNone)
 	return v
+}
+
+// sf is the outline font of s. Only called for sources resolve has returned, so loaded.
+func (v *vectorFace) sf(s source) *sfnt.Font {
+	if v.fonts[s] == nil {
+		v.fonts[s] = v.ch.font(s)
+	}
+	return v.fonts[s].sf
+}
+
+// gtFace is this face's own go-text face of s: go-text faces cache per glyph and are not safe
+// to share between goroutines.
+func (v *vectorFace) gtFace(s source) *gtfont.Face {
+	if v.gt[s] == nil {
+		gt, _ := v.ch.font(s).gt() // loaded by resolve already
+		v.gt[s] = gtfont.NewFace(gt)
+	}
+	return v.gt[s]
 }
 
 func (v *vectorFace) source(r rune) source {
@@ -239,7 +285,7 @@ func (v *vectorFace) glyphOf(r rune) (source, sfnt.GlyphIndex, bool) {
 	if s == srcNone {
 		return srcNoto, 0, false
 	}
-	i, err := v.ch.fonts[s].sf.GlyphIndex(&v.buf, r)
+	i, err := v.sf(s).GlyphIndex(&v.buf, r)
 	if err != nil {
 		return srcNoto, 0, false
 	}
@@ -282,13 +328,13 @@ func (v *vectorFace) glyph(dot fixed.Point26_6, s source, gid sfnt.GlyphIndex) (
 
 func (v *vectorFace) GlyphBounds(r rune) (fixed.Rectangle26_6, fixed.Int26_6, bool) {
 	s, gid, ok := v.glyphOf(r)
-	b, adv, err := v.ch.fonts[s].sf.GlyphBounds(&v.buf, gid, v.ppem, font.HintingNone)
+	b, adv, err := v.sf(s).GlyphBounds(&v.buf, gid, v.ppem, font.HintingNone)
 	return b, adv, ok && err == nil
 }
 
 func (v *vectorFace) GlyphAdvance(r rune) (fixed.Int26_6, bool) {
 	s, gid, ok := v.glyphOf(r)
-	adv, err := v.ch.fonts[s].sf.GlyphAdvance(&v.buf, gid, v.ppem, font.HintingNone)
+	adv, err := v.sf(s).GlyphAdvance(&v.buf, gid, v.ppem, font.HintingNone)
 	return adv, ok && err == nil
 }
 
@@ -296,7 +342,7 @@ func (v *vectorFace) GlyphAdvance(r rune) (fixed.Int26_6, bool) {
 // x/image/vector's float32 path, nothing here can be contracted into FMA instructions, so an
 // arm64 board draws exactly the bytes the amd64 tests expect.
 func (v *vectorFace) rasterize(k glyphKey) *cachedGlyph {
-	f := v.ch.fonts[k.src].sf
+	f := v.sf(k.src)
 	adv, _ := f.GlyphAdvance(&v.buf, k.gid, v.ppem, font.HintingNone)
 	segs, err := f.LoadGlyph(&v.buf, k.gid, v.ppem, nil)
 	empty := &cachedGlyph{mask: image.NewAlpha(image.Rectangle{}), adv: adv}
@@ -369,7 +415,7 @@ func (m faceMap) ResolveFace(r rune) *gtfont.Face {
 	if s == srcNone {
 		s = srcNoto
 	}
-	return m.v.gt[s]
+	return m.v.gtFace(s)
 }
 
 // shape segments s into runs of one script and one font and shapes each, calling fn with every
