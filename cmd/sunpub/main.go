@@ -31,6 +31,9 @@ const usage = `usage:
   sunpub township revoke --repo DIR --id 370783-101
   sunpub key rotate --repo DIR --role root|targets|snapshot|timestamp|county|township-ID
   sunpub key renew  --repo DIR --role root|targets|snapshot|timestamp   (same keys, new expiry)
+  sunpub release --repo DIR --arch linux-arm64|linux-armv7|linux-armv6 --version 0.2.0 FILE [--revoke V,...]
+                                             sign a new sunboard binary for that board type: boards install
+                                             it after their next sync and roll back if it is not healthy
   sunpub refresh --repo DIR                  publish approved versions, re-sign snapshot and timestamp (cron)
   sunpub serve   --repo DIR --addr HOST:PORT serve the signed repository over HTTP
   sunpub preview --display tv:1280x720 --out DIR [--at 2026-11-22T09:30] CONTENT_DIR
@@ -52,6 +55,7 @@ type flags struct {
 	display, out, at, doorbell, key, fleetURL, item  string
 	countyDir, opName, opRole, township              string
 	finish, secureCookies                            bool
+	arch, version, revoke                            string
 	rootThreshold, villageThreshold                  int
 }
 
@@ -85,6 +89,9 @@ func main() {
 	fl.StringVar(&f.opName, "operator", "", "operator name (operator add)")
 	fl.StringVar(&f.opRole, "operator-role", "county", "county or township:370783-101 (operator add)")
 	fl.BoolVar(&f.secureCookies, "secure-cookies", false, "mark fleet login cookies Secure: the page is served through TLS (serve)")
+	fl.StringVar(&f.arch, "arch", "", "board type of the agent binary: linux-arm64, linux-armv7, linux-armv6 (release)")
+	fl.StringVar(&f.version, "version", "", "version the agent binary prints, e.g. 0.2.0 (release)")
+	fl.StringVar(&f.revoke, "revoke", "", "comma-separated agent versions boards must never run again (release)")
 	fl.BoolVar(&f.finish, "finish", false, "publish approved staged versions (publish)")
 	fl.IntVar(&f.rootThreshold, "root-threshold", 1, "root keys needed to sign root (init)")
 	fl.IntVar(&f.villageThreshold, "village-threshold", 2, "signatures of {county, township} a village needs (init)")
@@ -148,6 +155,15 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 		_, err := county.Review(repo, county.ReviewOpts{Township: f.township, TownshipKey: f.townshipKey,
 			Display: f.display, OutDir: cmp.Or(f.out, "review"), At: f.at}, os.Stdout)
 		return err
+	case "release":
+		if len(args) > 1 {
+			return fmt.Errorf("name one agent binary FILE")
+		}
+		file := ""
+		if len(args) == 1 {
+			file = args[0]
+		}
+		return publish.ReleaseCmd(repo, f.arch, f.version, file, f.revoke, os.Stdout)
 	case "approve":
 		return publish.ApproveCmd(repo, f.townshipKey, f.village, os.Stdout)
 	case "township add":

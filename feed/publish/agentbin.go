@@ -82,12 +82,12 @@ func (r *Repo) ReleaseAgent(arch, version string, bin []byte, revoke []string) (
 		if !ValidAgentVersion(version) {
 			return AgentRelease{}, fmt.Errorf("release: version %q: want a version like 1.2.3", version)
 		}
-		if err := CheckAgentBinary(arch, version, bin); err != nil {
-			return AgentRelease{}, fmt.Errorf("release %s %s: %w", arch, version, err)
-		}
 		if prev != nil && CompareAgentVersions(version, prev.Version) <= 0 {
 			return AgentRelease{}, fmt.Errorf("release %s %s: %s is already released and agents never downgrade: release the code you want under a version above %s (and --revoke the bad one)",
 				arch, version, prev.Version, prev.Version)
+		}
+		if err := CheckAgentBinary(arch, version, bin); err != nil {
+			return AgentRelease{}, fmt.Errorf("release %s %s: %w", arch, version, err)
 		}
 		rel = AgentRelease{Version: version, Arch: arch}
 		if prev != nil {
