@@ -93,7 +93,7 @@ func run(ctx context.Context, root, out, version string, arches []string, sunpub
 			return err
 		}
 		bin := filepath.Join(tmp, t.Name, "sunboard")
-		if err := Build(ctx, root, "./cmd/sunboard", t.GOARCH, t.GOARM, bin); err != nil {
+		if err := Build(ctx, root, "./cmd/sunboard", t.GOARCH, t.GOARM, version, bin); err != nil {
 			return err
 		}
 		path, err := WriteDeb(AgentInfo(root, bin, t, version), out, t.Suffix)
@@ -104,7 +104,7 @@ func run(ctx context.Context, root, out, version string, arches []string, sunpub
 	}
 	if sunpub {
 		bin := filepath.Join(tmp, "amd64", "sunpub")
-		if err := Build(ctx, root, "./cmd/sunpub", "amd64", "", bin); err != nil {
+		if err := Build(ctx, root, "./cmd/sunpub", "amd64", "", version, bin); err != nil {
 			return err
 		}
 		path, err := WriteDeb(SunpubInfo(root, bin, version), out, "")
@@ -161,9 +161,15 @@ func goTool() string {
 }
 
 // Build cross-compiles one command for linux/goarch, pure Go, stripped and
-// with -trimpath so the packages do not carry the builder's paths.
-func Build(ctx context.Context, root, pkg, goarch, goarm, out string) error {
-	cmd := exec.CommandContext(ctx, goTool(), "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
+// with -trimpath so the packages do not carry the builder's paths. version
+// (a leading v dropped) is what `sunboard version` prints (-X main.version):
+// self-update compares it with the county's releases.
+func Build(ctx context.Context, root, pkg, goarch, goarm, version, out string) error {
+	ldflags := "-s -w"
+	if v := strings.TrimPrefix(version, "v"); v != "" {
+		ldflags += " -X main.version=" + v
+	}
+	cmd := exec.CommandContext(ctx, goTool(), "build", "-trimpath", "-ldflags", ldflags, "-o", out, pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
 	if goarm != "" {

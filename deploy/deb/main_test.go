@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sunboard/sunboard/feed/publish"
 )
 
 var (
@@ -35,7 +37,7 @@ func TestMain(m *testing.M) {
 	}
 	arm64Bin = filepath.Join(tmp, "sunboard")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	err = Build(ctx, root, "./cmd/sunboard", "arm64", "", arm64Bin)
+	err = Build(ctx, root, "./cmd/sunboard", "arm64", "", "1.2.3", arm64Bin)
 	cancel()
 	if err != nil {
 		os.RemoveAll(tmp)
@@ -157,6 +159,15 @@ func TestAgentPackageArm64(t *testing.T) {
 	}
 	if readFile(t, filepath.Join(data, "lib/systemd/system/sunboard.service")) != readFile(t, filepath.Join(root, "deploy/sunboard.service")) {
 		t.Error("packaged unit differs from deploy/sunboard.service")
+	}
+	// The packaged agent knows its version, so the county can release the
+	// same build through self-update (sunpub release checks the same).
+	bin, err := os.ReadFile(filepath.Join(data, "usr/bin/sunboard"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := publish.CheckAgentBinary("linux-arm64", "1.2.3", bin); err != nil {
+		t.Errorf("packaged agent cannot be released as linux-arm64 1.2.3: %v", err)
 	}
 }
 
