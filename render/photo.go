@@ -37,7 +37,7 @@ type cachedPhoto struct {
 
 // loadPhoto decodes src from the village folder with its EXIF orientation
 // applied and fits it in w x h: nearest-neighbour by a whole factor when
-// enlarging (no blur on small scans), Catmull-Rom when shrinking. h == 0
+// enlarging (no blur on small scans), Catmull-Rom (shrink) when shrinking. h == 0
 // means fit the width only (an LED strip pans tall receipts).
 func (r *Renderer) loadPhoto(v *content.Village, src string, w, h int) (*image.RGBA, error) {
 	key := photoKey{v.ID, src, w, h}
@@ -74,7 +74,7 @@ func (r *Renderer) loadPhoto(v *content.Village, src string, w, h int) (*image.R
 		out = im
 	default:
 		nw, nh := max(1, int(float64(sw)*scale)), max(1, int(float64(sh)*scale))
-		out = imaging.Resize(im, nw, nh, imaging.CatmullRom)
+		out = shrink(im, nw, nh)
 	}
 	rgba := image.NewRGBA(image.Rect(0, 0, out.Bounds().Dx(), out.Bounds().Dy()))
 	draw.Draw(rgba, rgba.Rect, image.NewUniform(r.th.bg), image.Point{}, draw.Src)
