@@ -4,7 +4,8 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin
 PKGS        := ./...
-LDFLAGS     := -s -w
+# main.version: what `sunboard version` prints and self-update compares.
+LDFLAGS     = -s -w -X main.version=$(VERSION)
 VERSION     ?= 0.1.0
 
 .PHONY: all build test vet staticcheck bench demo cross fmt clean systest deb
