@@ -38,10 +38,12 @@ test: vet staticcheck
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./agent/ ./render/ ./fonts/ ./display/... ./feed/... ./player/... ./county/
 
-# A real kernel: QEMU boots Debian's kernel with an initramfs whose /init
-# draws the sample on /dev/fb0 (vesafb, 24 bpp) and on DRM (bochs); the
-# screendumps must match the page rendered here. Needs
-# apt-get install -y qemu-system-x86 linux-image-amd64 cpio.
+# A real kernel: QEMU boots Debian's kernel with an initramfs holding the
+# static agent and the county's root.json; /init loads e1000.ko, brings up
+# 10.0.2.15, runs `sunboard sync` against a throwaway county's `sunpub serve`
+# on the host (QEMU user networking) and draws what it verified on /dev/fb0
+# (vesafb, 24 bpp) and on DRM (bochs); the screendumps must match the page
+# rendered here. Needs apt-get install -y qemu-system-x86 linux-image-amd64 cpio.
 systest:
 	$(GO) test -tags systest -run TestQEMU -v -timeout 10m ./deploy/systest/
 

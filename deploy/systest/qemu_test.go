@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -20,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -171,7 +171,7 @@ profile = "tv"
 		}
 	}()
 	var marker, synced string
-	timeout := time.After(90 * time.Second)
+	timeout := time.After(150 * time.Second)
 wait:
 	for {
 		select {
@@ -191,7 +191,7 @@ wait:
 				break wait
 			}
 		case <-timeout:
-			t.Fatalf("no %s on the console after 90 s; console (tail):\n%s\nfeed requests:\n%s", Marker, tail(), feedLog.String())
+			t.Fatalf("no %s on the console after 150 s; console (tail):\n%s\nfeed requests:\n%s", Marker, tail(), feedLog.String())
 		}
 	}
 	booted := time.Since(begin)
@@ -282,7 +282,8 @@ type binaries struct {
 
 // buildAll builds initprog and cmd/sunboard for the guest (static,
 // linux/amd64, stripped: they travel in the initramfs) and cmd/sunpub for
-// the host, side by side.
+// the host. On a linux/amd64 host, one go build makes all three: their
+// shared packages compile once.
 func buildAll(t *testing.T) binaries {
 	t.Helper()
 	dir := t.TempDir()
@@ -290,43 +291,30 @@ func buildAll(t *testing.T) binaries {
 	if err != nil {
 		t.Fatal(err)
 	}
-	builds := []struct {
-		out, pkg string
-		guest    bool
-	}{
-		{filepath.Join(dir, "init"), "./deploy/systest/initprog", true},
-		{filepath.Join(dir, "sunboard"), "./cmd/sunboard", true},
-		{filepath.Join(dir, "sunpub"), "./cmd/sunpub", false},
+	build := func(env []string, pkgs ...string) {
+		args := append([]string{"build", "-trimpath", "-ldflags=-s -w", "-o", dir + string(filepath.Separator)}, pkgs...)
+		cmd := exec.Command("go", args...)
+		cmd.Dir = modRoot
+		cmd.Env = append(os.Environ(), env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
 	}
-	errs := make([]error, len(builds))
-	var wg sync.WaitGroup
-	for i, b := range builds {
-		wg.Go(func() {
-			args := []string{"build", "-trimpath", "-o", b.out}
-			cmd := exec.Command("go", append(args, b.pkg)...)
-			cmd.Dir = modRoot
-			cmd.Env = os.Environ()
-			if b.guest {
-				cmd.Args = append(cmd.Args[:len(cmd.Args)-1], "-ldflags=-s -w", b.pkg)
-				cmd.Env = append(cmd.Env, "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
-			}
-			if out, err := cmd.CombinedOutput(); err != nil {
-				errs[i] = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
-			}
-		})
+	guestPkgs := []string{"./deploy/systest/initprog", "./cmd/sunboard"}
+	if runtime.GOOS == "linux" && runtime.GOARCH == "amd64" {
+		build([]string{"CGO_ENABLED=0"}, append(guestPkgs, "./cmd/sunpub")...)
+	} else {
+		build([]string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"}, guestPkgs...)
+		build(nil, "./cmd/sunpub")
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
-	read := func(path string) []byte {
-		data, err := os.ReadFile(path)
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return data
 	}
-	return binaries{init: read(builds[0].out), sunboard: read(builds[1].out), sunpub: builds[2].out}
+	return binaries{init: read("initprog"), sunboard: read("sunboard"), sunpub: filepath.Join(dir, "sunpub")}
 }
 
 // sunpubServe runs `sunpub serve --repo county` on a free loopback port
