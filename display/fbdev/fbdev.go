@@ -5,7 +5,10 @@
 // straight into the device's native pixel format with one loop per format,
 // never through per-pixel interface calls: RGB565 and BGR565 (16 bpp, the
 // vc4-kms default), packed 24 bpp RGB and BGR (vesafb) and 32 bpp XRGB8888
-// and XBGR8888. The format is read from the kernel's colour bit-fields, the
+// and XBGR8888; any other packed true-colour layout (RGB555, RGB332,
+// 30-bit) goes through a slower table lookup per pixel. Full-screen draws
+// are split into bands of rows across cores (Opts.Workers). The format is
+// read from the kernel's colour bit-fields, the
 // row pitch from line_length. When the driver implements FBIO_WAITFORVSYNC,
 // each Draw waits for vertical blank before writing.
 //
@@ -20,6 +23,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"runtime"
 	"sync"
 
 	"github.com/sunboard/sunboard/display/internal/frame"
@@ -31,7 +35,16 @@ type Opts struct {
 	// NoVSync skips FBIO_WAITFORVSYNC before each Draw even when the driver
 	// supports it.
 	NoVSync bool
+	// Workers is how many goroutines convert a big Draw, each a band of
+	// rows; 0 means GOMAXPROCS, 1 converts on the calling goroutine. A
+	// scalar loop cannot keep up with memcpy, so a 1080p frame on a 4-core
+	// Pi is converted by all cores while the renderer waits for it anyway.
+	Workers int
 }
+
+// parallelMin is the fewest pixels worth splitting across goroutines: a
+// goroutine costs about a microsecond, a thousand pixels' conversion.
+const parallelMin = 64 << 10
 
 // Format is a framebuffer pixel layout, named like the DRM fourcc codes:
 // the name lists the channels from the most significant bits of the
@@ -46,11 +59,14 @@ const (
 	BGR888                     // 24 bpp packed, memory R, G, B
 	XRGB8888                   // 32 bpp, memory B, G, R, X
 	XBGR8888                   // 32 bpp, memory R, G, B, X (Go's RGBA order)
+	// Other is any other packed true-colour layout (RGB555, 8 bpp RGB332,
+	// 30-bit colour): converted by a slower per-pixel table lookup.
+	Other
 )
 
 var formatNames = map[Format]string{
 	RGB565: "RGB565", BGR565: "BGR565", RGB888: "RGB888", BGR888: "BGR888",
-	XRGB8888: "XRGB8888", XBGR8888: "XBGR8888",
+	XRGB8888: "XRGB8888", XBGR8888: "XBGR8888", Other: "Other",
 }
 
 func (f Format) String() string {
@@ -60,7 +76,7 @@ func (f Format) String() string {
 	return fmt.Sprintf("Format(%d)", int(f))
 }
 
-// BytesPerPixel is 2, 3 or 4.
+// BytesPerPixel is 2, 3 or 4; 0 for Other, whose size the device says.
 func (f Format) BytesPerPixel() int {
 	switch f {
 	case RGB565, BGR565:
@@ -75,15 +91,17 @@ func (f Format) BytesPerPixel() int {
 
 // Dev is an open, mapped framebuffer.
 type Dev struct {
-	dev    device
-	name   string
-	id     string
-	format Format
-	bounds image.Rectangle
-	mem    []byte // the visible screen: row y starts at y*stride
-	stride int
-	conv   func(dst, src []byte)
-	vsync  bool
+	dev     device
+	name    string
+	id      string
+	format  Format
+	bpp     int // bytes per pixel
+	bounds  image.Rectangle
+	mem     []byte // the visible screen: row y starts at y*stride
+	stride  int
+	conv    func(dst, src []byte)
+	vsync   bool
+	workers int
 
 	mu      sync.Mutex
 	scratch *image.RGBA // the fallback path draws non-RGBA sources here
@@ -128,7 +146,11 @@ func newDev(dev device, name string, opts *Opts) (*Dev, error) {
 		return nil, fmt.Errorf("fbdev: %s: %w", name, err)
 	}
 	w, h := int(vi.Xres), int(vi.Yres)
-	bpp := format.BytesPerPixel()
+	bpp := int(vi.BitsPerPixel / 8)
+	conv := converters[format]
+	if format == Other {
+		conv = newGeneric(&vi).row
+	}
 	stride := int(fix.LineLength)
 	if stride == 0 {
 		stride = int(vi.XresVirtual) * bpp
@@ -152,15 +174,17 @@ func newDev(dev device, name string, opts *Opts) (*Dev, error) {
 		return nil, fmt.Errorf("fbdev: %s: mapped %d bytes, need %d", name, len(mem), need)
 	}
 	return &Dev{
-		dev:    dev,
-		name:   name,
-		id:     cString(fix.ID[:]),
-		format: format,
-		bounds: image.Rect(0, 0, w, h),
-		mem:    mem[start:need],
-		stride: stride,
-		conv:   converters[format],
-		vsync:  !opts.NoVSync,
+		dev:     dev,
+		name:    name,
+		id:      cString(fix.ID[:]),
+		format:  format,
+		bpp:     bpp,
+		bounds:  image.Rect(0, 0, w, h),
+		mem:     mem[start:need],
+		stride:  stride,
+		conv:    conv,
+		vsync:   !opts.NoVSync,
+		workers: opts.Workers,
 	}, nil
 }
 
@@ -197,8 +221,37 @@ func formatOf(v *varScreenInfo) (Format, error) {
 			return f32, nil
 		}
 	}
+	if otherOK(v) {
+		return Other, nil
+	}
 	return 0, fmt.Errorf("unsupported pixel format: %d bpp, red %d/%d, green %d/%d, blue %d/%d (offset/length)",
 		v.BitsPerPixel, v.Red.Offset, v.Red.Length, v.Green.Offset, v.Green.Length, v.Blue.Offset, v.Blue.Length)
+}
+
+// otherOK says whether the generic converter can fill v's layout: whole
+// bytes per pixel and colour fields of 1 to 16 bits that fit the pixel
+// without overlapping (the transparency field may be absent).
+func otherOK(v *varScreenInfo) bool {
+	switch v.BitsPerPixel {
+	case 8, 16, 24, 32:
+	default:
+		return false
+	}
+	var used uint64
+	for i, bf := range []fbBitfield{v.Red, v.Green, v.Blue, v.Transp} {
+		if bf.Length == 0 && i == 3 {
+			continue
+		}
+		if bf.Length == 0 || bf.Length > 16 || bf.Offset+bf.Length > v.BitsPerPixel {
+			return false
+		}
+		m := (uint64(1)<<bf.Length - 1) << bf.Offset
+		if used&m != 0 {
+			return false
+		}
+		used |= m
+	}
+	return true
 }
 
 func cString(b []byte) string {
@@ -253,9 +306,36 @@ func (d *Dev) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
 	return nil
 }
 
-// blit converts rectangle r of the screen from s at sp; r is already clipped.
+// blit converts rectangle r of the screen from s at sp; r is already
+// clipped. Big rectangles are split into bands of rows, one per worker.
 func (d *Dev) blit(r image.Rectangle, s *image.RGBA, sp image.Point) {
-	bpp := d.format.BytesPerPixel()
+	workers := d.workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, r.Dy(), r.Dx()*r.Dy()/parallelMin)
+	if workers <= 1 {
+		d.band(r, s, sp)
+		return
+	}
+	var wg sync.WaitGroup
+	h := r.Dy()
+	for i := range workers {
+		y0, y1 := r.Min.Y+h*i/workers, r.Min.Y+h*(i+1)/workers
+		band := image.Rect(r.Min.X, y0, r.Max.X, y1)
+		bsp := image.Pt(sp.X, sp.Y+y0-r.Min.Y)
+		if i == workers-1 {
+			d.band(band, s, bsp)
+			break
+		}
+		wg.Go(func() { d.band(band, s, bsp) })
+	}
+	wg.Wait()
+}
+
+// band converts rectangle r row by row on the calling goroutine.
+func (d *Dev) band(r image.Rectangle, s *image.RGBA, sp image.Point) {
+	bpp := d.bpp
 	n := r.Dx()
 	di := r.Min.Y*d.stride + r.Min.X*bpp
 	si := s.PixOffset(sp.X, sp.Y)
@@ -284,7 +364,7 @@ func (d *Dev) Halt() error {
 	if d.closed {
 		return nil
 	}
-	bpp := d.format.BytesPerPixel()
+	bpp := d.bpp
 	for y := 0; y < d.bounds.Dy(); y++ {
 		clear(d.mem[y*d.stride : y*d.stride+d.bounds.Dx()*bpp])
 	}

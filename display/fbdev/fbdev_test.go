@@ -297,7 +297,8 @@ func TestOpenErrors(t *testing.T) {
 	}{
 		{"gray", func(f *fakeFB) { f.vi.Grayscale = 1 }, "grayscale"},
 		{"bpp8", func(f *fakeFB) { f.vi.BitsPerPixel = 8 }, "8 bpp"},
-		{"rgb555", func(f *fakeFB) { f.vi.Green = fbBitfield{Offset: 5, Length: 5} }, "green 5/5"},
+		{"overlap", func(f *fakeFB) { f.vi.Green = fbBitfield{Offset: 10, Length: 6} }, "green 10/6"},
+		{"bpp12", func(f *fakeFB) { f.vi.BitsPerPixel = 12 }, "12 bpp"},
 		{"planes", func(f *fakeFB) { f.fix.Type = 1 }, "type 1"},
 		{"pseudocolor", func(f *fakeFB) { f.fix.Visual = 3 }, "visual 3"},
 		{"small", func(f *fakeFB) { f.fix.SmemLen = 10 }, "smaller"},
