@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,10 @@ type selfUpdate struct {
 	onTrial atomic.Bool         // trial set and not yet done
 	synced  atomic.Bool
 	cancel  context.CancelCauseFunc
+	// checking is set while a Check runs: a download over a slow link
+	// must not hold up the sync loop, nor run twice.
+	checking atomic.Bool
+	wg       sync.WaitGroup
 }
 
 // startSelfUpdate sets up self-update for Run. The returned context is
@@ -37,21 +42,24 @@ func (a *Agent) startSelfUpdate(ctx context.Context, version string, lastFrame f
 	ctx, cancel := context.WithCancelCause(ctx)
 	u := &selfUpdate{version: version, dir: BinDir(a.cfg), cancel: cancel}
 	a.upd = u
+	stop := func() { cancel(nil); u.wg.Wait() }
 	if version == "" {
-		return ctx, func() { cancel(nil) } // demo, tests: no self-update
+		return ctx, stop // demo, tests: no self-update
 	}
 	o := selfupdate.Opts{Dir: u.dir, Version: version, Now: a.now, Logf: log.Printf}
 	up, err := selfupdate.New(o)
 	if err != nil {
 		log.Printf("%v", err)
-		return ctx, func() { cancel(nil) }
+		return ctx, stop
 	}
 	u.up = up
 	_ = notify.Status(selfupdate.Status(u.dir, version))
 	if u.trial = selfupdate.OpenTrial(o); u.trial != nil {
 		log.Printf("self-update: %s", u.trial)
 		u.onTrial.Store(true)
+		u.wg.Add(1)
 		go func() {
+			defer u.wg.Done()
 			t := time.NewTicker(5 * time.Second)
 			defer t.Stop()
 			for {
@@ -76,7 +84,7 @@ func (a *Agent) startSelfUpdate(ctx context.Context, version string, lastFrame f
 			}
 		}()
 	}
-	return ctx, func() { cancel(nil) }
+	return ctx, stop
 }
 
 // afterSync runs after each sync attempt of the sync loop.
@@ -89,14 +97,22 @@ func (a *Agent) afterSync(ctx context.Context, err error) {
 	if u.up == nil || u.onTrial.Load() {
 		return
 	}
-	switched, err := u.up.Check(ctx, a.feed)
-	if err != nil {
-		log.Printf("%v", err)
-		_ = notify.Status(selfupdate.Status(u.dir, u.version))
+	if !u.checking.CompareAndSwap(false, true) {
+		return
 	}
-	if switched {
-		u.cancel(selfupdate.ErrRestart)
-	}
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		defer u.checking.Store(false)
+		switched, err := u.up.Check(ctx, a.feed)
+		if err != nil && ctx.Err() == nil {
+			log.Printf("%v", err)
+			_ = notify.Status(selfupdate.Status(u.dir, u.version))
+		}
+		if switched {
+			u.cancel(selfupdate.ErrRestart)
+		}
+	}()
 }
 
 // selfUpdateErr is what Run returns once its loops ended.

@@ -30,30 +30,21 @@ type CountyTarget struct {
 // signed target at all (nothing released).
 var ErrNoTarget = errors.New("no such signed target")
 
-// FetchCountyTarget refreshes the TUF metadata (the same trusted root, state
-// and fetcher as Sync) and looks up target p, which must be listed in the
-// top-level targets: a target reached only through a delegation (a
+// FetchCountyTarget looks up target p in the TUF metadata the last Sync
+// verified and persisted (the same trusted root and state; no network for
+// the lookup, so call it after a successful Sync), and downloads it with
+// Sync's fetcher. p must be listed in the top-level targets: a target reached only through a delegation (a
 // township) is refused. want sees the signed info and returns the file to
-// write it to, or "" to download nothing. The download is resumable, its
-// length and every signed hash are checked before it is moved to dst
-// (fsynced, then its directory), so dst is either absent or complete and
-// verified. Syncs and FetchCountyTarget calls are serialised.
+// write it to, or "" to download nothing. The download goes to dst+".part"
+// (resumed by the next call if interrupted); its length and every signed
+// hash are checked before it is renamed to dst (fsynced, then its
+// directory), so dst is either absent or complete and verified. The
+// metadata refresh is serialised with Sync; the download is not, so a big
+// file over a slow link does not hold up content.
 func (f *Feed) FetchCountyTarget(ctx context.Context, p string, want func(CountyTarget) (dst string, err error)) (CountyTarget, error) {
-	f.syncMu.Lock()
-	defer f.syncMu.Unlock()
 	ft := f.newFT(ctx)
-	up, err := f.refreshedUpdater(ft)
+	ti, err := f.countyTargetInfo(ft, p)
 	if err != nil {
-		return CountyTarget{}, err
-	}
-	ti, err := up.GetTargetInfo(p)
-	if err != nil {
-		if errors.Is(err, &metadata.ErrRepository{}) {
-			return CountyTarget{}, fmt.Errorf("%s: delegated metadata refused: %w", p, err)
-		}
-		return CountyTarget{}, fmt.Errorf("%s: %w (%v)", p, ErrNoTarget, err)
-	}
-	if err := checkCountySource(up, p); err != nil {
 		return CountyTarget{}, err
 	}
 	sum, err := sha256Hex(ti)
@@ -70,7 +61,7 @@ func (f *Feed) FetchCountyTarget(ctx context.Context, p string, want func(County
 	}
 	dir, name := path.Split(ti.Path)
 	u := f.base + "targets/" + dir + sum + "." + name
-	part := filepath.Join(f.dirs.partial, sum)
+	part := dst + ".part"
 	for try := 0; ; try++ {
 		ft.setLast(u)
 		res, err := ft.download(u, part, ti.Length, true, nil)
@@ -98,10 +89,32 @@ func (f *Feed) FetchCountyTarget(ctx context.Context, p string, want func(County
 	return ct, fsutil.SyncDir(filepath.Dir(dst))
 }
 
-// refreshedUpdater is Sync's updater set-up, for FetchCountyTarget: the
-// persisted trusted root, the agent's clock, the streaming fetcher. The
-// timestamp poll is usually a 304 right after a Sync.
-func (f *Feed) refreshedUpdater(ft *fetcher) (*updater.Updater, error) {
+func (f *Feed) countyTargetInfo(ft *fetcher, p string) (*metadata.TargetFiles, error) {
+	f.syncMu.Lock()
+	defer f.syncMu.Unlock()
+	up, err := f.localUpdater(ft)
+	if err != nil {
+		return nil, err
+	}
+	ti, err := up.GetTargetInfo(p)
+	if err != nil {
+		if errors.Is(err, &metadata.ErrRepository{}) {
+			return nil, fmt.Errorf("%s: delegated metadata refused: %w", p, err)
+		}
+		return nil, fmt.Errorf("%s: %w (%v)", p, ErrNoTarget, err)
+	}
+	if err := checkCountySource(up, p); err != nil {
+		return nil, err
+	}
+	return ti, nil
+}
+
+// localUpdater is Sync's updater set-up (the persisted trusted root, the
+// agent's clock) in go-tuf's local mode: timestamp, snapshot and targets
+// are the files the last Sync verified and wrote to tuf/, verified again
+// against the trusted root and checked for expiry, with no request: a board
+// polling every minute does not poll twice.
+func (f *Feed) localUpdater(ft *fetcher) (*updater.Updater, error) {
 	rootBytes, err := os.ReadFile(filepath.Join(f.dirs.tuf, "root.json"))
 	if err != nil {
 		return nil, fmt.Errorf("read trusted root: %w", err)
@@ -115,13 +128,14 @@ func (f *Feed) refreshedUpdater(ft *fetcher) (*updater.Updater, error) {
 	cfg.LocalMetadataDir = f.dirs.tuf
 	cfg.LocalTargetsDir = f.dirs.tmp
 	cfg.Fetcher = ft
+	cfg.UnsafeLocalMode = true
 	up, err := updater.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("load trusted root: %w", err)
 	}
 	up.UnsafeSetRefTime(f.now().UTC())
 	if err := up.Refresh(); err != nil {
-		return nil, explainRefresh(err, up, ft)
+		return nil, fmt.Errorf("verified metadata on disk (sync first): %w", err)
 	}
 	return up, nil
 }

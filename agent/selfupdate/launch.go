@@ -24,7 +24,7 @@ func Decide(o Opts) string {
 	if _, err := os.Stat(o.Dir); err != nil {
 		return ""
 	}
-	cleanTemps(o.Dir)
+	cleanTemps(o.Dir, false)
 	cur := readCurrent(o.Dir)
 	m, err := readMarker(o.Dir)
 	if err != nil {

@@ -370,12 +370,14 @@ func switchTo(dir, version string) error {
 }
 
 // cleanTemps removes what an interrupted step left: temp files, the
-// temporary symlink, half-moved downloads.
-func cleanTemps(dir string) {
+// temporary symlink, downloads not yet staged. Partial downloads (.part)
+// stay for the next attempt to resume, unless all.
+func cleanTemps(dir string, all bool) {
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), tmpPrefix) {
-			os.Remove(filepath.Join(dir, e.Name()))
+		n := e.Name()
+		if strings.HasPrefix(n, tmpPrefix) && (all || !strings.Contains(n, ".part")) {
+			os.Remove(filepath.Join(dir, n))
 		}
 	}
 }

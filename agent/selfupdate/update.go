@@ -46,7 +46,7 @@ func New(o Opts) (*Updater, error) {
 // the process should now exit (ErrRestart) so the new binary starts.
 func (u *Updater) Check(ctx context.Context, f Fetcher) (switched bool, err error) {
 	o := &u.o
-	cleanTemps(o.Dir)
+	cleanTemps(o.Dir, false)
 	m, err := readMarker(o.Dir)
 	if err != nil {
 		return false, err
@@ -115,6 +115,7 @@ func (u *Updater) Check(ctx context.Context, f Fetcher) (switched bool, err erro
 		if err := syncDir(o.Dir); err != nil {
 			return false, err
 		}
+		cleanTemps(o.Dir, true) // partial downloads of other versions
 	} else if err := os.Chmod(bin, 0o755); err != nil {
 		return false, fmt.Errorf("self-update: %w", err)
 	}
