@@ -89,6 +89,9 @@ type Opts struct {
 	// step, if set, is called before each persistent step; an error stops
 	// there as a power cut would (tests).
 	step func(name string) error
+	// elapsed is how long this process has been on trial (nil: the
+	// monotonic clock since OpenTrial; tests inject it).
+	elapsed func() time.Duration
 }
 
 func (o *Opts) fill() {

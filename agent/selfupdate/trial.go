@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Trial is a running binary's trial: the marker says this version was just
@@ -22,6 +23,10 @@ func OpenTrial(o Opts) *Trial {
 	if err != nil || m == nil || m.Version != o.Version || readCurrent(o.Dir) != o.Version {
 		return nil
 	}
+	if o.elapsed == nil {
+		start := time.Now()
+		o.elapsed = func() time.Duration { return time.Since(start) }
+	}
 	return &Trial{o: o, m: m}
 }
 
@@ -33,7 +38,9 @@ func (t *Trial) String() string {
 // Check is called periodically with whether the agent is healthy (its frame
 // loop drew and a sync succeeded since it started). Healthy, the trial
 // passes: the marker is removed and older staged binaries deleted (done).
-// Not healthy past the deadline, it rolls back and restart says the process
+// Not healthy past the deadline, and after running for the trial window
+// itself (monotonic: a clock that jumps at the first NTP sync after boot
+// does not end a trial early), it rolls back and restart says the process
 // must exit so the previous binary starts. Otherwise nothing happens yet.
 func (t *Trial) Check(healthy bool) (done, restart bool, err error) {
 	o := &t.o
@@ -48,7 +55,7 @@ func (t *Trial) Check(healthy bool) (done, restart bool, err error) {
 		t.prune()
 		return true, false, nil
 	}
-	if !o.Now().After(t.m.Deadline) {
+	if !o.Now().After(t.m.Deadline) || o.elapsed() < o.Window {
 		return false, false, nil
 	}
 	if _, err := rollback(o, t.m, fmt.Sprintf("not healthy within %s (frame loop and one successful sync)", t.m.Deadline.Sub(t.m.Staged).Round(1e9))); err != nil {
