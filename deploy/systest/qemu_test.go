@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"io/fs"
@@ -26,6 +27,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/sunboard/sunboard/content"
@@ -40,7 +42,9 @@ import (
 // 10.0.2.15 on QEMU user networking and runs `sunboard sync` against a
 // throwaway county served by the real `sunpub serve` on the host (reached
 // as 10.0.2.2, through a logging pass-through per guest so the test sees
-// what the guest fetched). Then it draws the first page of the content it
+// what the guest fetched). The county publishes the sample village renamed
+// (PublishedName), so the screen tells fetched content from the sample
+// compiled into sunboard. The guest draws the first page of the content it
 // verified on the kernel's display, and the test compares QEMU's
 // screendump with the same page rendered here: subtest fbdev on vesafb's
 // /dev/fb0 (-vga std, vga=0x318: 1024x768 packed 24 bpp), subtest drm on
@@ -80,6 +84,17 @@ func TestQEMU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The guest must show what it fetched, not the sample village that
+	// sunboard carries for its demo: the county publishes it renamed.
+	renamed := bytes.Replace(files["village.toml"], []byte(`"`+sampleName+`"`), []byte(`"`+PublishedName+`"`), 1)
+	if bytes.Equal(renamed, files["village.toml"]) {
+		t.Fatalf("sample village.toml has no name %q:\n%s", sampleName, files["village.toml"])
+	}
+	files["village.toml"] = renamed
+	published, err := loadFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := repo.PublishVillage(Village, files); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +108,7 @@ func TestQEMU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := guest{qemu: qemu, kernel: kernel, modDir: modDir, init: bins.init, sunboard: bins.sunboard, root: root, upstream: upstream, version: version}
+	g := guest{qemu: qemu, kernel: kernel, modDir: modDir, init: bins.init, sunboard: bins.sunboard, root: root, upstream: upstream, version: version, published: published}
 	// The two guests boot side by side.
 	t.Run("fbdev", func(t *testing.T) {
 		t.Parallel()
@@ -112,12 +127,33 @@ func TestQEMU(t *testing.T) {
 // Village is the sample village's id.
 const Village = "370783-101-001"
 
+// The county publishes the sample village as PublishedName instead of
+// sampleName, its name in content/sample, which the first TV page shows.
+const (
+	sampleName    = "东升村"
+	PublishedName = "西升村"
+)
+
+// loadFiles loads a village from its files (content.ReadAll's map).
+func loadFiles(files map[string][]byte) (*content.Village, error) {
+	fsys := fstest.MapFS{}
+	for name, data := range files {
+		fsys[name] = &fstest.MapFile{Data: data, Mode: 0o644}
+	}
+	v, err := content.Load(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("load the published village: %w", err)
+	}
+	return v, nil
+}
+
 // guest is what both guests share.
 type guest struct {
 	qemu, kernel, modDir string
 	init, sunboard, root []byte
 	upstream             string // sunpub serve's base URL
 	version              int64  // the snapshot version it serves
+	published            *content.Village
 }
 
 // boot runs one guest whose display is of kind (fbdev or drm) until it
@@ -201,12 +237,18 @@ wait:
 		for range lines {
 		}
 	}()
+	// Whatever fails from here on, show how the guest got there.
+	defer func() {
+		if t.Failed() {
+			t.Logf("guest console (tail):\n%s", tail())
+		}
+	}()
 
 	// The content came over the network: the guest says which version it
 	// verified, and the county saw it fetch the metadata and the targets.
 	wantSynced := fmt.Sprintf("%s version %d village %s http://10.0.2.2:%d/", Synced, g.version, Village, feedLog.port)
 	if !strings.HasPrefix(synced, wantSynced) {
-		t.Errorf("guest synced %q, want %q...; console (tail):\n%s", synced, wantSynced, tail())
+		t.Errorf("guest synced %q, want %q...", synced, wantSynced)
 	}
 	reqs := feedLog.String()
 	t.Logf("feed requests from the guest:\n%s", reqs)
@@ -237,9 +279,19 @@ wait:
 		t.Fatal(err)
 	}
 	if got.Rect.Dx() != w || got.Rect.Dy() != h {
-		t.Fatalf("screendump is %v, the guest drew %dx%d; console (tail):\n%s", got.Rect, w, h, tail())
+		t.Fatalf("screendump is %v, the guest drew %dx%d", got.Rect, w, h)
 	}
-	want, err := SamplePage(w, h)
+	want, err := Page(g.published, w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The page of the sample as compiled into sunboard: the screen must
+	// show the published name where the two differ.
+	sampleVillage, err := content.Load(sample.Village())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Page(sampleVillage, w, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,22 +307,40 @@ wait:
 	if strings.HasSuffix(format, "565") {
 		mask = [3]uint8{0xF8, 0xFC, 0xF8}
 	}
+	same := func(a, b color.RGBA) bool {
+		return a.R&mask[0] == b.R&mask[0] && a.G&mask[1] == b.G&mask[1] && a.B&mask[2] == b.B&mask[2]
+	}
 	diff, first := 0, image.Point{-1, -1}
+	renamed, renamedShown := 0, 0 // pixels where the name changes the page
 	for y := range h {
 		for x := range w {
-			g, e := got.RGBAAt(x, y), want.RGBAAt(x, y)
-			if g.R&mask[0] != e.R&mask[0] || g.G&mask[1] != e.G&mask[1] || g.B&mask[2] != e.B&mask[2] {
+			a, e := got.RGBAAt(x, y), want.RGBAAt(x, y)
+			if !same(a, e) {
 				if diff == 0 {
 					first = image.Pt(x, y)
 				}
 				diff++
 			}
+			if !same(e, plain.RGBAAt(x, y)) {
+				renamed++
+				if same(a, e) {
+					renamedShown++
+				}
+			}
 		}
 	}
-	t.Logf("format %s, %dx%d: %d of %d pixels differ (first at %v); total %s", format, w, h, diff, w*h, first, time.Since(begin).Round(time.Millisecond))
+	t.Logf("format %s, %dx%d: %d of %d pixels differ (first at %v); %d of the %d pixels where %s differs from %s match; total %s",
+		format, w, h, diff, w*h, first, renamedShown, renamed, PublishedName, sampleName, time.Since(begin).Round(time.Millisecond))
 	if diff*100 > w*h {
-		t.Errorf("%d of %d pixels differ (> 1 %%), first at %v: got %v want %v (screendump: %s); console (tail):\n%s",
-			diff, w*h, first, got.RGBAAt(first.X, first.Y), want.RGBAAt(first.X, first.Y), filepath.Join(dir, "screen.png"), tail())
+		t.Errorf("%d of %d pixels differ (> 1 %%), first at %v: got %v want %v (screendump: %s)",
+			diff, w*h, first, got.RGBAAt(first.X, first.Y), want.RGBAAt(first.X, first.Y), filepath.Join(dir, "screen.png"))
+	}
+	switch {
+	case renamed == 0:
+		t.Errorf("the first page at %dx%d looks the same for %s and %s: the screen cannot show where the content came from", w, h, sampleName, PublishedName)
+	case renamedShown*10 < renamed*9:
+		t.Errorf("only %d of the %d pixels where the published village (%s) differs from the built-in sample (%s) show it (screendump: %s)",
+			renamedShown, renamed, PublishedName, sampleName, filepath.Join(dir, "screen.png"))
 	}
 }
 

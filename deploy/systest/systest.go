@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/sunboard/sunboard/content"
-	"github.com/sunboard/sunboard/content/sample"
 	"github.com/sunboard/sunboard/player"
 	"github.com/sunboard/sunboard/render"
 )
@@ -34,17 +33,6 @@ const Marker = "SUNBOARD-SYSTEST-DRAWN"
 // verified content in its store; the rest of the line is
 // "version N village ID FEED in DURATION (guest clock T)".
 const Synced = "SUNBOARD-SYSTEST-SYNCED"
-
-// SamplePage renders the sample village's first TV page at At for a w×h
-// screen, with the page clock stopped at At: what the guest must show once
-// it has synced the sample village.
-func SamplePage(w, h int) (*image.RGBA, error) {
-	v, err := content.Load(sample.Village())
-	if err != nil {
-		return nil, fmt.Errorf("load sample village: %w", err)
-	}
-	return Page(v, w, h)
-}
 
 // Page renders v's first TV page at At for a w×h screen, with the page
 // clock stopped at At.
