@@ -19,6 +19,7 @@ import (
 
 	"github.com/sunboard/sunboard/content"
 	"github.com/sunboard/sunboard/deploy/notify"
+	"github.com/sunboard/sunboard/display/apa102"
 	"github.com/sunboard/sunboard/display/brightness"
 	"github.com/sunboard/sunboard/display/drm"
 	"github.com/sunboard/sunboard/display/fbdev"
@@ -201,6 +202,13 @@ func (a *Agent) outputs() ([]output, error) {
 		case "spi":
 			dev, err := spi.Open(d.Bus, &spi.Opts{Width: prof.Width, Height: prof.Height, Map: d.Map,
 				Order: d.Order, Brightness: d.Brightness, MaxMilliamps: d.MaxMilliamps, SupplyAmps: d.SupplyAmps})
+			if err != nil {
+				return nil, fmt.Errorf("display %s: %w", d.Name, err)
+			}
+			o.Dev = dev
+		case "apa102":
+			dev, err := apa102.Open(d.Bus, &apa102.Opts{Width: prof.Width, Height: prof.Height, Map: d.Map,
+				Brightness: d.Brightness, MaxMilliamps: d.MaxMilliamps, SupplyAmps: d.SupplyAmps})
 			if err != nil {
 				return nil, fmt.Errorf("display %s: %w", d.Name, err)
 			}

@@ -49,12 +49,12 @@ type Config struct {
 // DisplayConfig is one [[display]] table.
 type DisplayConfig struct {
 	Name    string `toml:"name"`
-	Kind    string `toml:"kind"`    // sim | spi | ws281x
+	Kind    string `toml:"kind"`    // sim | spi | apa102 | ws281x | fbdev | drm
 	Size    string `toml:"size"`    // "128x64"
 	Profile string `toml:"profile"` // led-mono | led-rgb | tv
 	FPS     int    `toml:"fps"`
-	// LED wiring (spi, ws281x).
-	Bus          string  `toml:"bus"`           // spi: periph bus name, "" = first
+	// LED wiring (spi, apa102, ws281x).
+	Bus          string  `toml:"bus"`           // spi, apa102: periph bus name, "" = first
 	Pin          int     `toml:"pin"`           // ws281x: GPIO (18 = PWM0)
 	Map          string  `toml:"map"`           // pixel mapping, e.g. "chain:2x1;serpentine"
 	Order        string  `toml:"order"`         // colour order on the wire, default GRB
@@ -172,9 +172,12 @@ func ParseConfig(name string, raw []byte) (*Config, error) {
 		}
 		seen[d.Name] = true
 		switch d.Kind {
-		case "sim", "spi", "ws281x", "fbdev", "drm":
+		case "sim", "spi", "apa102", "ws281x", "fbdev", "drm":
 		default:
-			return nil, bad(key+".kind", "%q: use sim, spi, ws281x, fbdev or drm", d.Kind)
+			return nil, bad(key+".kind", "%q: use sim, spi, apa102, ws281x, fbdev or drm", d.Kind)
+		}
+		if d.Kind == "apa102" && d.Order != "" {
+			return nil, bad(key+".order", "%q: apa102 always sends B, G, R; leave order out", d.Order)
 		}
 		screen := d.Kind == "fbdev" || d.Kind == "drm"
 		if screen && d.Profile != "tv" {
