@@ -124,7 +124,8 @@ func (o *Opts) at(name string) error {
 
 // Arch names the running binary's release architecture: linux-arm64,
 // linux-armv7, linux-armv6 (GOARM from the embedded build info),
-// linux-amd64, ...
+// linux-amd64, ...; a -tags ws281x build adds "-ws281x", which no release
+// is for.
 func Arch() string {
 	a := runtime.GOARCH
 	if a == "arm" {
@@ -137,11 +138,11 @@ func Arch() string {
 			}
 		}
 		if goarm == "" {
-			return runtime.GOOS + "-arm" // unknown: matches no release
+			return runtime.GOOS + "-arm" + flavour // unknown: matches no release
 		}
 		a = "armv" + goarm
 	}
-	return runtime.GOOS + "-" + a
+	return runtime.GOOS + "-" + a + flavour
 }
 
 // TargetPath is the release target for arch; it must match
