@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,6 +56,8 @@ type world struct {
 	packaged string
 	now      time.Time
 	arch     string
+	mu       sync.Mutex
+	ranges   []string // Range headers the county saw
 }
 
 func newWorld(t *testing.T, packaged string) *world {
@@ -73,7 +78,15 @@ func newWorld(t *testing.T, packaged string) *world {
 	if err := repo.PublishVillage(village, map[string][]byte{"notice.md": []byte("# 通知\n")}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(repo.Handler())
+	h := repo.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if rg := r.Header.Get("Range"); rg != "" {
+			w.mu.Lock()
+			w.ranges = append(w.ranges, rg)
+			w.mu.Unlock()
+		}
+		h.ServeHTTP(rw, r)
+	}))
 	t.Cleanup(srv.Close)
 	w.feed, err = feed.Open(feed.Opts{URL: srv.URL + "/", Root: repo.RootPath(), State: filepath.Join(w.dir, "state", "feed"), Village: village,
 		Now: func() time.Time { return w.now }})
@@ -263,6 +276,33 @@ func TestSelfUpdateEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("interrupted download resumes", func(t *testing.T) {
+		w := newWorld(t, packaged)
+		w.release(w.arch, "0.2.0", newBin)
+		if err := os.MkdirAll(w.bin, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		// What a power cut halfway through the download leaves.
+		half := len(newBin) / 2
+		if err := os.WriteFile(filepath.Join(w.bin, ".tmp-download-sunboard-0.2.0.part"), newBin[:half], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if ran := runnableVersion(t, w); ran != "0.1.0" {
+			t.Fatalf("after the cut the board runs %s", ran)
+		}
+		if switched, err := w.check("0.1.0"); err != nil || !switched {
+			t.Fatalf("Check = %v, %v", switched, err)
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if want := "bytes=" + strconv.Itoa(half) + "-"; !slices.Contains(w.ranges, want) {
+			t.Errorf("Range requests %v, want %s", w.ranges, want)
+		}
+		if ents, _ := filepath.Glob(filepath.Join(w.bin, ".tmp-*")); len(ents) != 0 {
+			t.Errorf("left behind: %v", ents)
+		}
+	})
+
 	t.Run("other arch ignored", func(t *testing.T) {
 		w := newWorld(t, packaged)
 		other := "arm64"
@@ -309,4 +349,11 @@ func TestSelfUpdateEndToEnd(t *testing.T) {
 			t.Fatalf("ran %q, want the packaged 0.1.0 (0.2.0 is revoked)", ran)
 		}
 	})
+}
+
+// runnableVersion is what one start of the service runs.
+func runnableVersion(t *testing.T, w *world) string {
+	t.Helper()
+	ran, _ := w.start()
+	return ran
 }
