@@ -23,7 +23,8 @@ type Fetcher interface {
 
 // Updater stages and switches new agent binaries.
 type Updater struct {
-	o Opts
+	o             Opts
+	warnedRevoked bool
 }
 
 // New returns an Updater for the running binary, creating the bin directory.
@@ -70,7 +71,8 @@ func (u *Updater) Check(ctx context.Context, f Fetcher) (switched bool, err erro
 		if !ValidVersion(rel.Version) {
 			return "", fmt.Errorf("release %s: version %q: ignored", p, rel.Version)
 		}
-		if slices.Contains(rel.Revoked, o.Version) {
+		if slices.Contains(rel.Revoked, o.Version) && !u.warnedRevoked {
+			u.warnedRevoked = true
 			o.Logf("self-update: the county revoked the running version %s; released is %s", o.Version, rel.Version)
 		}
 		if Compare(rel.Version, o.Version) <= 0 || slices.Contains(rel.Revoked, rel.Version) {
@@ -121,6 +123,7 @@ func (u *Updater) Check(ctx context.Context, f Fetcher) (switched bool, err erro
 	}
 	if err := u.sanity(ctx, bin, rel.Version); err != nil {
 		u.recordFailure(&marker{Version: rel.Version, SHA256: ct.SHA256, Staged: o.Now()}, err.Error(), o.Version)
+		os.Remove(bin)
 		return false, fmt.Errorf("self-update: %w: not installed", err)
 	}
 	prev := ""
