@@ -156,6 +156,7 @@ func (a *Agent) Sync(ctx context.Context) error {
 type output struct {
 	player.Output
 	sim *sim.Dev
+	rec *sim.Recorder
 	dim *dimmer
 }
 
@@ -191,13 +192,18 @@ func (a *Agent) outputs() ([]output, error) {
 				o.FPS = 25 // PAL; a TV channel needs no more
 			}
 		case "sim":
-			dev, err := sim.New(d.Name, &sim.Opts{Width: prof.Width, Height: prof.Height, LED: prof.Kind != render.TV})
+			dev, err := sim.New(d.Name, &sim.Opts{Width: prof.Width, Height: prof.Height, LED: prof.Kind != render.TV, Pitch: d.Pitch})
 			if err != nil {
 				return nil, fmt.Errorf("display %s: %w", d.Name, err)
 			}
 			o.Dev, o.sim = dev, dev
 			if o.FPS == 0 && prof.Kind == render.TV {
 				o.FPS = 25 // PAL
+			}
+			if d.Record != "" {
+				if o.rec, err = startRecording(dev, d, prof); err != nil {
+					return nil, fmt.Errorf("display %s: %w", d.Name, err)
+				}
 			}
 		case "spi":
 			dev, err := spi.Open(d.Bus, &spi.Opts{Width: prof.Width, Height: prof.Height, Map: d.Map,
@@ -253,6 +259,13 @@ func (a *Agent) Run(ctx context.Context, opts RunOpts) error {
 	var sims []*sim.Dev
 	var dims []*dimmer
 	for _, o := range outs {
+		if o.rec != nil {
+			defer func() {
+				if err := o.rec.Stop(); err != nil {
+					log.Printf("display %s: %v", o.Name, err)
+				}
+			}()
+		}
 		if o.dim != nil {
 			dims = append(dims, o.dim)
 		}
@@ -441,6 +454,21 @@ func (a *Agent) Render(outDir string, t time.Time) error {
 		}
 	}
 	return errors.Join(layoutErrs...)
+}
+
+// startRecording records a sim display as the config asks. LED boards are
+// drawn 4× (a 128×64 board is 512×256) so the file is not a stamp.
+func startRecording(dev *sim.Dev, d DisplayConfig, prof render.Profile) (*sim.Recorder, error) {
+	o := sim.RecordOpts{MaxDuration: time.Duration(d.RecordSeconds) * time.Second, Scale: 1}
+	if prof.Kind != render.TV && prof.Width <= 256 {
+		o.Scale = 4
+	}
+	if strings.HasSuffix(strings.ToLower(d.Record), ".gif") {
+		o.GIF = d.Record
+	} else {
+		o.Dir = d.Record
+	}
+	return dev.Record(o)
 }
 
 func openScreen(d DisplayConfig) (display.Drawer, error) {

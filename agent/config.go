@@ -71,6 +71,14 @@ type DisplayConfig struct {
 	I2C    string `toml:"i2c"` // periph I²C bus name, "" = first
 	// Device is the TV output's device: /dev/fb0 (fbdev) or /dev/dri/card0 (drm).
 	Device string `toml:"device"`
+	// Record (sim only) records what the display shows: a path ending in
+	// .gif gets an animated GIF, any other path a directory of PNGs with
+	// frames.csv. RecordSeconds is how long, 30 by default.
+	Record        string `toml:"record"`
+	RecordSeconds int    `toml:"record_seconds"`
+	// Pitch is an LED board's distance between LED centres in mm (P10 =
+	// 10): the preview draws sim boards to scale and gives their size.
+	Pitch float64 `toml:"pitch"`
 }
 
 // ScheduleConfig is the [schedule] table: how the loop runs.
@@ -175,6 +183,15 @@ func ParseConfig(name string, raw []byte) (*Config, error) {
 		case "sim", "spi", "apa102", "ws281x", "fbdev", "drm":
 		default:
 			return nil, bad(key+".kind", "%q: use sim, spi, apa102, ws281x, fbdev or drm", d.Kind)
+		}
+		if (d.Record != "" || d.RecordSeconds != 0) && d.Kind != "sim" {
+			return nil, bad(key+".record", "only a sim display can be recorded, not %s", d.Kind)
+		}
+		if d.RecordSeconds < 0 || d.RecordSeconds > 600 {
+			return nil, bad(key+".record_seconds", "%d: use 1 to 600", d.RecordSeconds)
+		}
+		if d.Pitch != 0 && (strings.EqualFold(strings.TrimSpace(d.Profile), "tv") || !(d.Pitch >= 0.5 && d.Pitch <= 100)) {
+			return nil, bad(key+".pitch", "%v: an LED board's pitch in mm, 0.5 to 100 (P10 = 10)", d.Pitch)
 		}
 		if d.Kind == "apa102" && d.Order != "" {
 			return nil, bad(key+".order", "%q: apa102 always sends B, G, R; leave order out", d.Order)

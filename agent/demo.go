@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ name    = "square"
 kind    = "sim"
 size    = "128x64"
 profile = "led-rgb"
+pitch   = 5
 
 [[display]]
 name    = "tv"
@@ -37,6 +39,11 @@ profile = "tv"
 type DemoOpts struct {
 	Listen string    // preview address; "" → 127.0.0.1:8401, or any free port if taken
 	Out    io.Writer // progress for the person at the terminal
+	// Record, when set, is a directory that receives an animated GIF of
+	// each display (square.gif, tv.gif); the demo stops after Seconds
+	// (0 means 30).
+	Record  string
+	Seconds int
 }
 
 // DemoTime is the moment the sample village's content is written for:
@@ -110,6 +117,20 @@ poll    = "10s"
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var stopAfter time.Duration
+	if opts.Record != "" {
+		if err := os.MkdirAll(opts.Record, 0o755); err != nil {
+			return err
+		}
+		secs := cmp.Or(opts.Seconds, 30)
+		for i := range cfg.Display {
+			cfg.Display[i].Record = filepath.Join(opts.Record, cfg.Display[i].Name+".gif")
+			cfg.Display[i].RecordSeconds = secs
+		}
+		stopAfter = time.Duration(secs)*time.Second + time.Second
+	}
 	a, err := Open(cfg, nil)
 	if err != nil {
 		return err
@@ -125,6 +146,10 @@ poll    = "10s"
 	}
 	err = a.Run(ctx, RunOpts{Now: now, Ready: func(url string) {
 		fmt.Fprintf(out, "\n  live preview: %s\n\n  (Ctrl-C stops the demo and removes %s)\n", url, tmp)
+		if stopAfter > 0 {
+			fmt.Fprintf(out, "  recording %s into %s; the demo stops after that\n", stopAfter-time.Second, opts.Record)
+			time.AfterFunc(stopAfter, cancel)
+		}
 	}})
 	if errors.Is(err, context.Canceled) {
 		err = nil

@@ -29,7 +29,9 @@ const usage = `usage:
   sunboard sync   --config FILE                    one sync, then exit (0: verified content in the store)
   sunboard run    --config FILE                    the agent: sync loop, player, displays
   sunboard render --config FILE --out DIR [--at T] every page each display shows at T, as PNG
-  sunboard demo   [--listen ADDR]                  the sample village on a simulated LED board and TV
+  sunboard demo   [--listen ADDR] [--record DIR [--seconds N]]
+                                                   the sample village on a simulated LED board and TV;
+                                                   --record writes DIR/square.gif and DIR/tv.gif, then stops
   sunboard device-key --config FILE                this board's public key, for sunpub device add
   sunboard provision --village ID --feed URL --root root.json [--config FILE] [--state DIR] [--fleet URL]
                      [--display name:kind[:size[:profile[:device]]]]... [--repo DIR] [--force]
@@ -54,6 +56,9 @@ func main() {
 	out := fl.String("out", "", "output directory (render)")
 	at := fl.String("at", "", "time to render, RFC 3339 or 2006-01-02T15:04 China time (render; default now)")
 	listen := fl.String("listen", "", "preview address (demo)")
+	var demo agent.DemoOpts
+	fl.StringVar(&demo.Record, "record", "", "directory for an animated GIF of each display (demo)")
+	fl.IntVar(&demo.Seconds, "seconds", 30, "how long to record (demo --record)")
 	var prov provision.Opts
 	fl.StringVar(&prov.Village, "village", "", "village id like 370783-101-001 (provision)")
 	fl.StringVar(&prov.Feed, "feed", "", "the county's feed URL (provision)")
@@ -86,7 +91,8 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cmd, *config, *out, *at, *listen); errors.Is(err, selfupdate.ErrRestart) {
+	demo.Listen, demo.Out = *listen, os.Stdout
+	if err := run(ctx, cmd, *config, *out, *at, demo); errors.Is(err, selfupdate.ErrRestart) {
 		// Exit so systemd (Restart=always) starts the binary just switched
 		// to, or back to the previous one after a failed trial.
 		fmt.Fprintf(os.Stderr, "sunboard %s: %v\n", cmd, err)
@@ -97,9 +103,9 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, cmd, config, out, at, listen string) error {
+func run(ctx context.Context, cmd, config, out, at string, demo agent.DemoOpts) error {
 	if cmd == "demo" {
-		return agent.Demo(ctx, agent.DemoOpts{Listen: listen, Out: os.Stdout})
+		return agent.Demo(ctx, demo)
 	}
 	cfg, err := agent.LoadConfig(config)
 	if err != nil {

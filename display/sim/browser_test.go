@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,4 +93,48 @@ func TestPreviewInChromium(t *testing.T) {
 	shot := filepath.Join(dir, "preview.png")
 	simtest.Screenshot(t, url, shot)
 	t.Logf("screenshot at %s", shot)
+}
+
+// TestPreviewPitchInChromium puts a P4 and a P10 board of the same pixel
+// count side by side: the page must draw the P10 one 2.5 times as big and
+// caption each with its size in metres.
+func TestPreviewPitchInChromium(t *testing.T) {
+	simtest.Skip(t)
+	var devs []*sim.Dev
+	for _, b := range []struct {
+		name  string
+		pitch float64
+	}{{"p4", 4}, {"p10", 10}} {
+		d, err := sim.New(b.name, &sim.Opts{Width: 64, Height: 32, LED: true, Pitch: b.pitch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		devs = append(devs, d)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: sim.NewPreview(devs...)}
+	go func() { _ = srv.Serve(ln) }()
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() { animate(stop, 30, devs...); close(done) }()
+	t.Cleanup(func() { close(stop); <-done; _ = srv.Close() })
+	url := "http://" + ln.Addr().String() + "/"
+
+	stats := simtest.Check(t, url, "p4", "p10")
+	p4, p10 := stats["p4"], stats["p10"]
+	t.Logf("P4: %d px per LED, %q; P10: %d px, %q", p4.DotPx, p4.Caption, p10.DotPx, p10.Caption)
+	// Whole pixels per dot: 4:10 within rounding.
+	if p4.DotPx < 2 || p10.DotPx < 2*p4.DotPx || p10.DotPx > 3*p4.DotPx {
+		t.Errorf("dots %d px (P4) and %d px (P10), want about 4:10", p4.DotPx, p10.DotPx)
+	}
+	for name, want := range map[string]string{"p4": "P4 · 0.26 m × 0.13 m", "p10": "P10 · 0.64 m × 0.32 m"} {
+		if !strings.Contains(stats[name].Caption, want) {
+			t.Errorf("%s caption %q, want it to contain %q", name, stats[name].Caption, want)
+		}
+	}
+	if d := os.Getenv("SIM_SCREENSHOT_DIR"); d != "" {
+		simtest.Screenshot(t, url, filepath.Join(d, "pitch.png"))
+	}
 }

@@ -94,13 +94,15 @@ type displayInfo struct {
 	Height int    `json:"height"`
 	LED    bool   `json:"led"`
 	Frames uint64 `json:"frames"`
+	// PitchMM is the LED pitch; the page draws boards to scale by it.
+	PitchMM float64 `json:"pitch_mm,omitempty"`
 }
 
 func (p *Preview) displays(w http.ResponseWriter, _ *http.Request) {
 	out := make([]displayInfo, 0, len(p.devs))
 	for _, d := range p.devs {
 		b := d.Bounds()
-		out = append(out, displayInfo{Name: d.name, Width: b.Dx(), Height: b.Dy(), LED: d.led, Frames: d.Frames()})
+		out = append(out, displayInfo{Name: d.name, Width: b.Dx(), Height: b.Dy(), LED: d.led, Frames: d.Frames(), PitchMM: d.pitch})
 	}
 	writeJSON(w, out)
 }

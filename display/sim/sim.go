@@ -22,6 +22,11 @@ type Opts struct {
 	// LED makes the preview draw the display as round LED dots instead of a
 	// continuous TV picture.
 	LED bool
+	// Pitch is the board's distance between LED centres in mm (4 for a P4
+	// board, 10 for P10): the preview sizes boards to their real width, so
+	// a P10 board shows bigger dots than a P4 one of as many pixels, and
+	// captions it with its size in metres. 0 leaves the size to the page.
+	Pitch float64
 }
 
 // maxSide bounds a side so a typo in a config cannot allocate gigabytes.
@@ -30,13 +35,15 @@ const maxSide = 8192
 // Dev is a simulated display. It is safe for concurrent use: the player draws
 // while the preview reads.
 type Dev struct {
-	name string
-	led  bool
+	name  string
+	led   bool
+	pitch float64
 
 	mu      sync.Mutex
 	img     *image.RGBA
 	frames  uint64
 	changed chan struct{} // closed and replaced on every Draw/Halt
+	rec     *Recorder     // nil unless Record is running
 }
 
 var _ display.Drawer = (*Dev)(nil)
@@ -52,9 +59,12 @@ func New(name string, opts *Opts) (*Dev, error) {
 	if opts.Width <= 0 || opts.Height <= 0 || opts.Width > maxSide || opts.Height > maxSide {
 		return nil, fmt.Errorf("sim: display %q: invalid size %dx%d", name, opts.Width, opts.Height)
 	}
+	if opts.Pitch != 0 && (!opts.LED || !(opts.Pitch >= 0.5 && opts.Pitch <= 100)) {
+		return nil, fmt.Errorf("sim: display %q: pitch %g mm: only an LED board has one, 0.5 to 100 mm", name, opts.Pitch)
+	}
 	img := image.NewRGBA(image.Rect(0, 0, opts.Width, opts.Height))
 	blank(img)
-	return &Dev{name: name, led: opts.LED, img: img, changed: make(chan struct{})}, nil
+	return &Dev{name: name, led: opts.LED, pitch: opts.Pitch, img: img, changed: make(chan struct{})}, nil
 }
 
 // String returns the device name as the agent gave it.
@@ -68,6 +78,9 @@ func (d *Dev) Bounds() image.Rectangle { return d.img.Rect }
 
 // LED reports whether the preview shows this display as an LED board.
 func (d *Dev) LED() bool { return d.led }
+
+// Pitch returns the LED pitch in mm, 0 when not set.
+func (d *Dev) Pitch() float64 { return d.pitch }
 
 // Draw copies src into the frame. A *image.RGBA source is copied row by row;
 // anything else goes through draw.Draw.
@@ -96,6 +109,9 @@ func (d *Dev) bump() {
 	d.frames++
 	close(d.changed)
 	d.changed = make(chan struct{})
+	if d.rec != nil {
+		d.rec.take(d.img)
+	}
 }
 
 // Frames returns how many times the display was drawn or halted.

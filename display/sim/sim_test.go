@@ -38,6 +38,8 @@ func TestNewRejects(t *testing.T) {
 		{"x", &Opts{Width: 0, Height: 1}},
 		{"x", &Opts{Width: 1, Height: -1}},
 		{"x", &Opts{Width: 100000, Height: 1}},
+		{"x", &Opts{Width: 1, Height: 1, Pitch: 4}}, // a TV has no pitch
+		{"x", &Opts{Width: 1, Height: 1, LED: true, Pitch: 0.1}},
 	} {
 		if _, err := New(tc.name, tc.opts); err == nil {
 			t.Errorf("New(%q, %+v) = nil error", tc.name, tc.opts)
@@ -130,7 +132,7 @@ func get(t *testing.T, h http.Handler, url string) *httptest.ResponseRecorder {
 }
 
 func TestPreviewHTTP(t *testing.T) {
-	led, _ := New("square", &Opts{Width: 8, Height: 4, LED: true})
+	led, _ := New("square", &Opts{Width: 8, Height: 4, LED: true, Pitch: 10})
 	tv, _ := New("tv", &Opts{Width: 32, Height: 18})
 	p := NewPreview(led, tv, led)
 	p.SetStatus(func() any { return map[string]string{"同步": "正常"} })
@@ -143,7 +145,7 @@ func TestPreviewHTTP(t *testing.T) {
 	if err := json.Unmarshal(get(t, p, "/displays.json").Body.Bytes(), &ds); err != nil {
 		t.Fatal(err)
 	}
-	want := []displayInfo{{"square", 8, 4, true, 1}, {"tv", 32, 18, false, 0}}
+	want := []displayInfo{{"square", 8, 4, true, 1, 10}, {"tv", 32, 18, false, 0, 0}}
 	if len(ds) != 2 || ds[0] != want[0] || ds[1] != want[1] {
 		t.Errorf("displays.json = %+v, want %+v", ds, want)
 	}

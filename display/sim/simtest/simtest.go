@@ -35,6 +35,10 @@ type Stats struct {
 	Width    int  `json:"width"`
 	Height   int  `json:"height"`
 	LED      bool `json:"led"`
+	// DotPx is how many CSS pixels one LED takes (0 for a TV); Caption
+	// the text under the display.
+	DotPx   int    `json:"dot_px"`
+	Caption string `json:"caption"`
 }
 
 // Skip skips t when Chromium is missing, unless the environment variable CI
