@@ -472,7 +472,13 @@ func swapRGBA(dst *image.RGBA, r image.Rectangle, src *image.RGBA, sp image.Poin
 	si := src.PixOffset(sp.X, sp.Y)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		d, s := dst.Pix[di:di+n], src.Pix[si:si+n]
-		for i := 0; i+3 < len(s); i += 4 {
+		// Two pixels per uint64: no lane spills into its neighbour.
+		i := 0
+		for ; i <= len(s)-8; i += 8 {
+			v := binary.LittleEndian.Uint64(s[i : i+8 : i+8])
+			binary.LittleEndian.PutUint64(d[i:i+8:i+8], v&0xff00ff00_ff00ff00|v>>16&0x000000ff_000000ff|v&0x000000ff_000000ff<<16)
+		}
+		if i < len(s) {
 			v := binary.LittleEndian.Uint32(s[i : i+4])
 			binary.LittleEndian.PutUint32(d[i:i+4], v&0xff00ff00|v>>16&0xff|v&0xff<<16)
 		}

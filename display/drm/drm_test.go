@@ -125,3 +125,26 @@ func TestSwapRGBA(t *testing.T) {
 		t.Errorf("XRGB8888 rows % x, want % x", dst.Pix, want)
 	}
 }
+
+// TestSwapRGBAOddWidths covers the two-pixel loop and the odd last pixel.
+func TestSwapRGBAOddWidths(t *testing.T) {
+	for w := 1; w <= 5; w++ {
+		src := image.NewRGBA(image.Rect(0, 0, w, 2))
+		for i := range src.Pix {
+			src.Pix[i] = byte(i*37 + 1)
+		}
+		dst := &image.RGBA{Pix: make([]byte, (w*4+4)*2), Stride: w*4 + 4, Rect: image.Rect(0, 0, w, 2)}
+		swapRGBA(dst, dst.Rect, src, image.Point{})
+		for y := range 2 {
+			for x := range w {
+				s, d := src.Pix[y*src.Stride+4*x:][:4], dst.Pix[y*dst.Stride+4*x:][:4]
+				if d[0] != s[2] || d[1] != s[1] || d[2] != s[0] || d[3] != s[3] {
+					t.Errorf("width %d (%d,%d): % x from % x", w, x, y, d, s)
+				}
+			}
+			if pad := dst.Pix[y*dst.Stride+4*w : (y+1)*dst.Stride]; !bytes.Equal(pad, make([]byte, 4)) {
+				t.Errorf("width %d row %d: padding written % x", w, y, pad)
+			}
+		}
+	}
+}
