@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing/fstest"
 	"time"
 
@@ -116,43 +118,85 @@ func PublishWith(repoDir string, dirs []string, out io.Writer, opts PublishOpts)
 		by = submitter()
 	}
 	type village struct {
-		v     *content.Village
-		files map[string][]byte
-		reds  []content.Redaction
+		dir    string
+		v      *content.Village
+		files  map[string][]byte
+		reds   []content.Redaction
+		fitted []string
+		err    error // reading the folder failed: stop
+		bad    string
 	}
-	var vs []village
+	// Each folder is read, masked, fitted and laid out on its own, a few
+	// at a time; photos are fitted once per distinct photo (photoCache).
+	photos := &photoCache{dir: filepath.Join(repoDir, "cache", "photos")}
+	vs := make([]village, len(dirs))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(dirs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				x := &vs[i]
+				x.dir = dirs[i]
+				files, reds, err := content.Redact(os.DirFS(x.dir), policy)
+				if err != nil {
+					x.err = fmt.Errorf("read %s: %w", x.dir, err)
+					continue
+				}
+				files, fitted, err := photos.fit(files)
+				if err != nil {
+					x.err = fmt.Errorf("%s: %w", x.dir, err)
+					continue
+				}
+				mfs := fstest.MapFS{}
+				for p, b := range files {
+					mfs[p] = &fstest.MapFile{Data: b, Mode: 0o644}
+				}
+				v, err := checkFS(x.dir, mfs)
+				if err != nil {
+					x.bad = err.Error()
+					continue
+				}
+				x.v, x.files, x.reds, x.fitted = v, files, reds, fitted
+			}
+		}()
+	}
+	for i := range dirs {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
 	var errs []string
-	for _, dir := range dirs {
-		files, reds, err := content.Redact(os.DirFS(dir), policy)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", dir, err)
+	batch := map[string]map[string][]byte{}
+	for _, x := range vs {
+		if x.err != nil {
+			return x.err
 		}
-		files, fitted, err := fitPhotos(files)
-		if err != nil {
-			return fmt.Errorf("%s: %w", dir, err)
-		}
-		for _, n := range fitted {
+		for _, n := range x.fitted {
 			fmt.Fprintln(out, n)
 		}
-		mfs := fstest.MapFS{}
-		for p, b := range files {
-			mfs[p] = &fstest.MapFile{Data: b, Mode: 0o644}
-		}
-		v, err := checkFS(dir, mfs)
-		if err != nil {
-			errs = append(errs, err.Error())
+		if x.bad != "" {
+			errs = append(errs, x.bad)
 			continue
 		}
-		vs = append(vs, village{v, files, reds})
+		if _, dup := batch[x.v.ID]; dup {
+			errs = append(errs, fmt.Sprintf("%s: village %s is named by another folder too / 村编号重复", x.dir, x.v.ID))
+			continue
+		}
+		batch[x.v.ID] = x.files
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("nothing published / 未发布任何内容:\n%s", strings.Join(errs, "\n"))
 	}
+	// One commit for the whole batch: each changed village's role is
+	// signed, snapshot and timestamp once.
+	if err := repo.PublishVillages(batch); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	now := time.Now()
 	for _, x := range vs {
-		if err := repo.PublishVillage(x.v.ID, x.files); err != nil {
-			return fmt.Errorf("publish %s: %w", x.v.ID, err)
-		}
-		if err := recordSubmission(repoDir, x.v, x.files, x.reds, time.Now(), by); err != nil {
+		if err := recordSubmission(repoDir, x.v, x.files, x.reds, now, by); err != nil {
 			return fmt.Errorf("publish %s: note who submitted it: %w", x.v.ID, err)
 		}
 		fmt.Fprintf(out, "published %s %s: %d items\n", x.v.ID, x.v.Name, len(x.v.Items))

@@ -2,11 +2,16 @@ package county
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"image"
 	"image/jpeg"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/disintegration/imaging"
 )
@@ -21,12 +26,64 @@ const MaxPhotoSide = 1920
 // disagree on honouring it). Photos already small and upright are kept
 // byte for byte, so republishing does not move unchanged bytes.
 func fitPhotos(files map[string][]byte) (map[string][]byte, []string, error) {
+	return (&photoCache{}).fit(files)
+}
+
+// photoCache remembers fitted photos by the sha256 of the original, in
+// memory (a batch where every village carries the same receipt decodes it
+// once) and, when dir is set, on disk (REPO/cache/photos/<sha256><ext>), so
+// republishing an unchanged photo never decodes or re-encodes it again.
+type photoCache struct {
+	dir string
+	mu  sync.Mutex
+	mem map[string][]byte
+}
+
+func (c *photoCache) get(key string) ([]byte, bool) {
+	c.mu.Lock()
+	b, ok := c.mem[key]
+	c.mu.Unlock()
+	if ok || c.dir == "" {
+		return b, ok
+	}
+	b, err := os.ReadFile(filepath.Join(c.dir, key))
+	if err != nil {
+		return nil, false
+	}
+	c.put(key, b, false)
+	return b, true
+}
+
+func (c *photoCache) put(key string, b []byte, disk bool) {
+	c.mu.Lock()
+	if c.mem == nil {
+		c.mem = map[string][]byte{}
+	}
+	c.mem[key] = b
+	c.mu.Unlock()
+	if disk && c.dir != "" && os.MkdirAll(c.dir, 0o755) == nil {
+		// A cache: a failed write only costs a decode next time. Written
+		// under a temporary name first so a crash leaves no torn entry.
+		tmp := filepath.Join(c.dir, key+".tmp")
+		if os.WriteFile(tmp, b, 0o644) == nil {
+			_ = os.Rename(tmp, filepath.Join(c.dir, key))
+		}
+	}
+}
+
+func (c *photoCache) fit(files map[string][]byte) (map[string][]byte, []string, error) {
 	out := make(map[string][]byte, len(files))
 	var notes []string
 	for p, b := range files {
 		ext := strings.ToLower(path.Ext(p))
 		if ext != ".jpg" && ext != ".jpeg" && ext != ".png" {
 			out[p] = b
+			continue
+		}
+		sum := sha256.Sum256(b)
+		key := hex.EncodeToString(sum[:]) + ext
+		if fitted, ok := c.get(key); ok {
+			out[p] = fitted
 			continue
 		}
 		cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
@@ -37,6 +94,7 @@ func fitPhotos(files map[string][]byte) (map[string][]byte, []string, error) {
 		rotated := ext != ".png" && exifRotated(b)
 		if max(cfg.Width, cfg.Height) <= MaxPhotoSide && !rotated {
 			out[p] = b
+			c.put(key, b, false)
 			continue
 		}
 		img, err := imaging.Decode(bytes.NewReader(b), imaging.AutoOrientation(true))
@@ -54,6 +112,7 @@ func fitPhotos(files map[string][]byte) (map[string][]byte, []string, error) {
 			return nil, nil, fmt.Errorf("photo %s: %w", p, err)
 		}
 		out[p] = buf.Bytes()
+		c.put(key, buf.Bytes(), true)
 		b2 := img.Bounds()
 		notes = append(notes, fmt.Sprintf("photo %s: %d×%d → %d×%d upright (%d kB → %d kB)",
 			p, cfg.Width, cfg.Height, b2.Dx(), b2.Dy(), len(b)/1024, buf.Len()/1024))

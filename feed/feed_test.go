@@ -329,15 +329,17 @@ func TestRefusedKeepsContent(t *testing.T) {
 		{"timestamp signed by unknown key", func(e *env) {
 			resignTimestamp(t, filepath.Join(e.dir, "county", "public", "metadata", "timestamp.json"))
 		}, "timestamp.json: signature check failed", &metadata.ErrUnsignedMetadata{}},
-		{"targets replaced", func(e *env) {
-			ms, _ := filepath.Glob(filepath.Join(e.dir, "county", "public", "metadata", "*.targets.json"))
+		{"village role replaced", func(e *env) {
+			// The village's files are listed in its own role, which the
+			// snapshot pins by hash.
+			ms, _ := filepath.Glob(filepath.Join(e.dir, "county", "public", "metadata", "*.village-"+village+".json"))
 			for _, p := range ms {
 				b, _ := os.ReadFile(p)
 				i := strings.Index(string(b), `"sha256": "`) + len(`"sha256": "`)
 				b[i] ^= 1 // still a hex digit, same length
 				os.WriteFile(p, b, 0o644)
 			}
-		}, "targets.json: length or hash mismatch", &metadata.ErrLengthOrHashMismatch{}},
+		}, "manifest.json: delegated metadata refused: length/hash verification error", &metadata.ErrLengthOrHashMismatch{}},
 		{"truncated target", func(e *env) {
 			p := e.targetFile("notice.md")
 			b, _ := os.ReadFile(p)

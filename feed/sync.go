@@ -487,6 +487,16 @@ func (f *Feed) checkSource(up *updater.Updater, p string) error {
 	if inTop && threshold > 0 && live {
 		return fmt.Errorf("%s is signed by the county alone, but township %s must approve its villages: refused", p, twp)
 	}
+	if threshold > 0 && live && top.Signed.Delegations != nil {
+		// go-tuf takes a target from the first delegated role that lists
+		// it: once the township's role is live, no other role (a village
+		// role the county signs alone) may be delegated the path.
+		for _, d := range top.Signed.Delegations.Roles {
+			if ok, _ := d.IsDelegatedPath(p); ok && d.Name != role {
+				return fmt.Errorf("%s is also delegated to %s, which township %s does not sign: refused", p, d.Name, twp)
+			}
+		}
+	}
 	if f.opts.RequireTownship && (inTop || threshold < 2) {
 		return fmt.Errorf("%s: township approval required (role %s, threshold %d, signed at top level %v): refused", p, role, threshold, inTop)
 	}

@@ -279,6 +279,32 @@ func TestRefusedCountyAloneForVillage(t *testing.T) {
 		}
 		wantContent(t, g, v1)
 	})
+	t.Run("village role delegated again beside the live township", func(t *testing.T) {
+		// The county published v1 alone (its village role), then the
+		// township approved v2. The targets key alone re-delegates the
+		// village to its old role, still listed in the snapshot, ahead of
+		// the township: go-tuf would take v1 from it.
+		e := newEnv(t, nil)
+		f := e.open()
+		e.publish(v1)
+		e.sync(f)
+		key := e.addTownship(twpA)
+		e.publish(v2)
+		e.approve(key, village)
+		e.sync(f)
+		wantContent(t, f, v2)
+		pub := keySigner(t, e.county("keys", "targets.json"))
+		pk, _ := pub.PublicKey()
+		mk, _ := metadata.KeyFromPublicKey(pk)
+		kid, _ := mk.ID()
+		dir, _ := filepath.Split("villages/" + twpA + "/" + village + "/x")
+		e.forgeTargets("targets", func(tg *metadata.TargetsType) {
+			tg.Delegations.Keys[kid] = mk
+			tg.Delegations.Roles = append([]metadata.DelegatedRole{{Name: publish.VillageRolePrefix + village, KeyIDs: []string{kid},
+				Threshold: 1, Terminating: true, Paths: []string{dir + "*"}}}, tg.Delegations.Roles...)
+		})
+		refused(t, e, f, "is also delegated to village-"+village, v2)
+	})
 	t.Run("delegation removed by the targets key", func(t *testing.T) {
 		e, f, _ := liveTownship(t)
 		e.publish(v2)
@@ -440,15 +466,16 @@ func TestRollbackSnapshotTargetsRefused(t *testing.T) {
 		ts.ToFile(e.county("public", "metadata", "timestamp.json"), true)
 		refused(t, e, f, "rollback refused", v2)
 	})
-	t.Run("snapshot points at older targets", func(t *testing.T) {
+	t.Run("snapshot points at older village role", func(t *testing.T) {
 		e := newEnv(t, nil)
 		f := e.open()
 		e.publish(v1)
 		e.publish(v2)
 		e.sync(f)
-		old, _ := os.ReadFile(e.county("public", "metadata", "2.targets.json"))
+		role := "village-" + village + ".json"
+		old, _ := os.ReadFile(e.county("public", "metadata", "1."+role))
 		sn, _ := metadata.Snapshot().FromFile(e.county("signed", "snapshot.json"))
-		sn.Signed.Meta["targets.json"] = metadataMeta(2, old)
+		sn.Signed.Meta[role] = metadataMeta(1, old)
 		sn.Signed.Version++
 		sn.ClearSignatures()
 		sn.Sign(keySigner(t, e.county("keys", "snapshot.json")))
@@ -471,13 +498,26 @@ func metadataMeta(version int64, b []byte) *metadata.MetaFiles {
 }
 
 func TestMixAndMatchRefused(t *testing.T) {
-	t.Run("targets", func(t *testing.T) {
+	t.Run("village role", func(t *testing.T) {
 		e := newEnv(t, nil)
 		f := e.open()
 		e.publish(v1)
 		e.sync(f)
 		e.publish(v2)
 		// Serve version 2's name with version 1's (validly signed) bytes.
+		role := "village-" + village + ".json"
+		old, _ := os.ReadFile(e.county("public", "metadata", "1."+role))
+		os.WriteFile(e.county("public", "metadata", "2."+role), old, 0o644)
+		refused(t, e, f, "delegated metadata refused: length/hash verification error", v1)
+	})
+	t.Run("targets", func(t *testing.T) {
+		e := newEnv(t, nil)
+		f := e.open()
+		e.publish(v1)
+		e.sync(f)
+		// A new village changes the top-level targets (its delegation).
+		e.publishVillage("370783-101-002", v2)
+		// Serve version 3's name with version 2's (validly signed) bytes.
 		old, _ := os.ReadFile(e.county("public", "metadata", "2.targets.json"))
 		os.WriteFile(e.county("public", "metadata", "3.targets.json"), old, 0o644)
 		refused(t, e, f, "targets.json", v1)

@@ -36,6 +36,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -215,8 +216,12 @@ func Open(dir string) (*Repo, error) {
 		return nil, fmt.Errorf("open repository %q: parse repo.json: %w", dir, err)
 	}
 	r := &Repo{dir: dir, cfg: cfg, now: time.Now, signers: map[string]signature.Signer{}}
-	if _, err := r.load(); err != nil {
-		return nil, err
+	// Each operation reads what it needs; Open only checks the signed
+	// metadata is there, so opening a 1,000-village county costs nothing.
+	for _, name := range []string{"targets.json", "snapshot.json", "timestamp.json"} {
+		if _, err := os.Stat(filepath.Join(dir, "signed", name)); err != nil {
+			return nil, fmt.Errorf("open repository %q: signed metadata: %w", dir, err)
+		}
 	}
 	return r, nil
 }
@@ -227,48 +232,10 @@ func (r *Repo) RootPath() string {
 }
 
 // PublishVillage replaces the village's whole file set with files
-// (relpath → content) and re-signs targets, snapshot and timestamp.
-// Publishing the same set again changes nothing.
+// (relpath → content); see PublishVillages, which does it for many
+// villages in one commit. Publishing the same set again changes nothing.
 func (r *Repo) PublishVillage(villageID string, files map[string][]byte) error {
-	m, err := scheme.NewManifest(villageID, files)
-	if err != nil {
-		return fmt.Errorf("publish %s: %w", villageID, err)
-	}
-	mb, err := m.Marshal()
-	if err != nil {
-		return fmt.Errorf("publish %s: encode manifest: %w", villageID, err)
-	}
-	mpath, _ := scheme.ManifestPath(villageID)
-	dir, _ := scheme.Dir(villageID)
-
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	st, err := r.load()
-	if err != nil {
-		return err
-	}
-	if twp, _ := scheme.ParseVillage(villageID); r.cfg.Townships[twp] != nil {
-		// A delegated township: stage a new version of its role, signed by
-		// the county, for the township reviewer to approve (see Approve and
-		// Finish). Nothing changes for agents until then.
-		for _, rel := range m.Rels() {
-			if err := r.writeTarget(m.Files[rel].Target, targetInfo(m.Files[rel].Target, files[rel]), files[rel]); err != nil {
-				return fmt.Errorf("publish %s: %w", villageID, err)
-			}
-		}
-		if err := r.writeTarget(mpath, targetInfo(mpath, mb), mb); err != nil {
-			return fmt.Errorf("publish %s: %w", villageID, err)
-		}
-		want := map[string]*metadata.TargetFiles{mpath: targetInfo(mpath, mb)}
-		for _, rel := range m.Rels() {
-			want[m.Files[rel].Target] = targetInfo(m.Files[rel].Target, files[rel])
-		}
-		return r.stageVillage(twp, dir, want)
-	}
-	if err := r.publishTop(st, dir, mpath, m, mb, files); err != nil {
-		return fmt.Errorf("publish %s: %w", villageID, err)
-	}
-	return nil
+	return r.PublishVillages(map[string]map[string][]byte{villageID: files})
 }
 
 // PublishCounty replaces the county-wide items (policies, urgent notices)
@@ -366,6 +333,13 @@ func (r *Repo) Refresh() error {
 			return err
 		}
 	}
+	// Village roles are the county's alone: re-signed here once half
+	// their period is gone, like targets.
+	if err := r.resignVillageRoles(st, t, func(md *metadata.Metadata[metadata.TargetsType]) bool {
+		return md.Signed.Expires.Sub(t) < r.period(metadata.TARGETS)/2
+	}); err != nil {
+		return err
+	}
 	promoted, err := r.promote(st)
 	if err != nil {
 		return err
@@ -389,26 +363,29 @@ func (r *Repo) Refresh() error {
 
 // state is the latest signed metadata set.
 type state struct {
+	// targets is nil in a light state (loadLight) until loadTargets.
 	targets   *metadata.Metadata[metadata.TargetsType]
 	snapshot  *metadata.Metadata[metadata.SnapshotType]
 	timestamp *metadata.Metadata[metadata.TimestampType]
-	// deleg is role name → signed township role bytes (signed/<role>.json).
-	deleg map[string][]byte
+	// deleg is role name → signed township role bytes (signed/<role>.json);
+	// empty in a light state. delegChanged names the roles promoteList
+	// changed, for commit to list in the snapshot.
+	deleg        map[string][]byte
+	delegChanged map[string]bool
+	// vnew is village role → newly signed bytes for commit to publish;
+	// vgone the village roles commit drops (their township went live).
+	vnew  map[string][]byte
+	vgone map[string]bool
 }
 
 func (r *Repo) load() (*state, error) {
-	st := &state{}
-	var err error
-	if st.targets, err = metadata.Targets().FromFile(filepath.Join(r.dir, "signed", "targets.json")); err != nil {
-		return nil, fmt.Errorf("load signed targets in %q: %w", r.dir, err)
+	st, err := r.loadLight()
+	if err != nil {
+		return nil, err
 	}
-	if st.snapshot, err = metadata.Snapshot().FromFile(filepath.Join(r.dir, "signed", "snapshot.json")); err != nil {
-		return nil, fmt.Errorf("load signed snapshot in %q: %w", r.dir, err)
+	if err := r.loadTargets(st); err != nil {
+		return nil, err
 	}
-	if st.timestamp, err = metadata.Timestamp().FromFile(filepath.Join(r.dir, "signed", "timestamp.json")); err != nil {
-		return nil, fmt.Errorf("load signed timestamp in %q: %w", r.dir, err)
-	}
-	st.deleg = map[string][]byte{}
 	for id := range r.cfg.Townships {
 		role := townshipRole(id)
 		b, err := os.ReadFile(filepath.Join(r.dir, "signed", role+".json"))
@@ -423,43 +400,114 @@ func (r *Repo) load() (*state, error) {
 	return st, nil
 }
 
+// loadTargets parses signed/targets.json into a light state.
+func (r *Repo) loadTargets(st *state) error {
+	if st.targets != nil {
+		return nil
+	}
+	var err error
+	if st.targets, err = metadata.Targets().FromFile(filepath.Join(r.dir, "signed", "targets.json")); err != nil {
+		return fmt.Errorf("load signed targets in %q: %w", r.dir, err)
+	}
+	return nil
+}
+
+// loadLight reads only snapshot and timestamp: what a publish of village
+// roles changes, whatever the size of the county.
+func (r *Repo) loadLight() (*state, error) {
+	st := &state{deleg: map[string][]byte{}, delegChanged: map[string]bool{}, vnew: map[string][]byte{}, vgone: map[string]bool{}}
+	var err error
+	if st.snapshot, err = readSnapshot(filepath.Join(r.dir, "signed", "snapshot.json")); err != nil {
+		return nil, fmt.Errorf("load signed snapshot in %q: %w", r.dir, err)
+	}
+	if st.timestamp, err = metadata.Timestamp().FromFile(filepath.Join(r.dir, "signed", "timestamp.json")); err != nil {
+		return nil, fmt.Errorf("load signed timestamp in %q: %w", r.dir, err)
+	}
+	if st.snapshot.Signed.Meta == nil {
+		st.snapshot.Signed.Meta = map[string]*metadata.MetaFiles{}
+	}
+	return st, nil
+}
+
 // commit bumps and signs the changed roles and writes them: signed/ first
 // (so a crash can only make the next version skip a number, never reuse
 // one), then public/ with timestamp.json last, so a client never sees a
-// timestamp that points at files not yet written.
+// timestamp that points at files not yet written. The snapshot starts from
+// the previous one: only roles changed here (targets when newTargets,
+// st.vnew, st.vgone, township roles promoted) are re-hashed, so its cost
+// does not grow with the files of the county.
 func (r *Repo) commit(st *state, newTargets bool, t time.Time) error {
-	var targetsBytes []byte
-	var err error
-	if newTargets {
-		st.targets.Signed.Version++
-		st.targets.Signed.Expires = r.expires(metadata.TARGETS, t)
-		if err := r.sign(metadata.TARGETS, st.targets); err != nil {
+	meta := make(map[string]*metadata.MetaFiles, len(st.snapshot.Signed.Meta)+len(st.vnew))
+	for k, v := range st.snapshot.Signed.Meta {
+		meta[k] = v
+	}
+	type file struct {
+		signed, public string
+		data           []byte
+	}
+	var signedFiles, publicFiles []file
+	if newTargets || meta["targets.json"] == nil {
+		if err := r.loadTargets(st); err != nil {
 			return err
 		}
-		if targetsBytes, err = st.targets.ToBytes(true); err != nil {
-			return fmt.Errorf("encode targets: %w", err)
+	}
+	if st.targets != nil {
+		var targetsBytes []byte
+		var err error
+		if newTargets {
+			st.targets.Signed.Version++
+			st.targets.Signed.Expires = r.expires(metadata.TARGETS, t)
+			if err := r.sign(metadata.TARGETS, st.targets); err != nil {
+				return err
+			}
+			if targetsBytes, err = st.targets.ToBytes(true); err != nil {
+				return fmt.Errorf("encode targets: %w", err)
+			}
+		} else if targetsBytes, err = os.ReadFile(filepath.Join(r.dir, "signed", "targets.json")); err != nil {
+			return fmt.Errorf("read signed targets: %w", err)
 		}
-	} else if targetsBytes, err = os.ReadFile(filepath.Join(r.dir, "signed", "targets.json")); err != nil {
-		return fmt.Errorf("read signed targets: %w", err)
+		meta["targets.json"] = metaInfo(st.targets.Signed.Version, targetsBytes)
+		signedFiles = append(signedFiles, file{"targets.json", "", targetsBytes})
+		publicFiles = append(publicFiles, file{"", fmt.Sprintf("%d.targets.json", st.targets.Signed.Version), targetsBytes})
 	}
-	st.snapshot.Signed.Version++
-	st.snapshot.Signed.Expires = r.expires(metadata.SNAPSHOT, t)
-	st.snapshot.Signed.Meta = map[string]*metadata.MetaFiles{"targets.json": metaInfo(st.targets.Signed.Version, targetsBytes)}
-	var delegFiles []struct {
-		name string
-		data []byte
-	}
+	var delegFiles []file
 	for role, b := range st.deleg {
+		// Hashing is cheap next to parsing: a township role is parsed only
+		// when it changed (promoted here, or written to signed/ by hand).
+		if m := meta[role+".json"]; m != nil && !st.delegChanged[role] && m.Length == int64(len(b)) {
+			sum := sha256.Sum256(b)
+			if string(m.Hashes["sha256"]) == string(sum[:]) {
+				continue
+			}
+		}
 		md, err := metadata.Targets().FromBytes(b)
 		if err != nil {
 			return fmt.Errorf("parse signed %s: %w", role, err)
 		}
-		st.snapshot.Signed.Meta[role+".json"] = metaInfo(md.Signed.Version, b)
-		delegFiles = append(delegFiles, struct {
-			name string
-			data []byte
-		}{fmt.Sprintf("%d.%s.json", md.Signed.Version, role), b})
+		meta[role+".json"] = metaInfo(md.Signed.Version, b)
+		delegFiles = append(delegFiles, file{"", fmt.Sprintf("%d.%s.json", md.Signed.Version, role), b})
 	}
+	var vroleFiles []file
+	vroles := make([]string, 0, len(st.vnew))
+	for role := range st.vnew {
+		vroles = append(vroles, role)
+	}
+	sort.Strings(vroles)
+	for _, role := range vroles {
+		b := st.vnew[role]
+		md, err := metadata.Targets().FromBytes(b)
+		if err != nil {
+			return fmt.Errorf("parse signed %s: %w", role, err)
+		}
+		meta[role+".json"] = metaInfo(md.Signed.Version, b)
+		vroleFiles = append(vroleFiles, file{role + ".json", fmt.Sprintf("%d.%s.json", md.Signed.Version, role), b})
+	}
+	// A role once in the snapshot stays listed (TUF clients refuse a
+	// snapshot that drops one); a dropped village role keeps its last
+	// version there, with no delegation pointing at it.
+	st.snapshot.Signed.Version++
+	st.snapshot.Signed.Expires = r.expires(metadata.SNAPSHOT, t)
+	st.snapshot.Signed.Meta = meta
 	if err := r.sign(metadata.SNAPSHOT, st.snapshot); err != nil {
 		return err
 	}
@@ -477,34 +525,54 @@ func (r *Repo) commit(st *state, newTargets bool, t time.Time) error {
 	if err != nil {
 		return fmt.Errorf("encode timestamp: %w", err)
 	}
-	files := []struct {
-		signed, public string
-		data           []byte
-	}{
-		{"targets.json", fmt.Sprintf("%d.targets.json", st.targets.Signed.Version), targetsBytes},
-		{"snapshot.json", fmt.Sprintf("%d.snapshot.json", st.snapshot.Signed.Version), snapBytes},
-		{"timestamp.json", "timestamp.json", tsBytes},
+	signedFiles = append(signedFiles, file{"snapshot.json", "", snapBytes}, file{"timestamp.json", "", tsBytes})
+	// Village roles (a whole county of them on a first publish) are
+	// written without an fsync each, then made durable with one SyncFS
+	// before the snapshot that names them: signed copy first, then the
+	// served version, which nothing refers to until the snapshot does.
+	var written []string
+	for _, f := range vroleFiles {
+		for _, p := range []string{filepath.Join(r.dir, "signed", f.signed), filepath.Join(r.dir, "public", "metadata", f.public)} {
+			if err := fsutil.WriteFileNoSync(p, f.data, 0o644); err != nil {
+				return err
+			}
+			written = append(written, p)
+		}
 	}
-	for _, f := range files {
+	if len(written) > 0 {
+		if err := fsutil.SyncFS(r.dir, written); err != nil {
+			return err
+		}
+	}
+	for _, f := range signedFiles {
 		if err := r.writeSigned(f.signed, f.data); err != nil {
+			return err
+		}
+	}
+	for role := range st.vgone {
+		if err := os.Remove(filepath.Join(r.dir, "signed", role+".json")); err != nil && !os.IsNotExist(err) {
 			return err
 		}
 	}
 	for _, f := range delegFiles {
 		// Consistent-snapshot names are immutable: write each version once.
-		p := filepath.Join(r.dir, "public", "metadata", f.name)
+		p := filepath.Join(r.dir, "public", "metadata", f.public)
 		if old, err := os.ReadFile(p); err == nil && string(old) == string(f.data) {
 			continue
 		}
-		if err := r.writePublic(path.Join("metadata", f.name), f.data); err != nil {
-			return err
-		}
-	}
-	for _, f := range files {
 		if err := r.writePublic(path.Join("metadata", f.public), f.data); err != nil {
 			return err
 		}
 	}
+	publicFiles = append(publicFiles,
+		file{"", fmt.Sprintf("%d.snapshot.json", st.snapshot.Signed.Version), snapBytes},
+		file{"", "timestamp.json", tsBytes})
+	for _, f := range publicFiles {
+		if err := r.writePublic(path.Join("metadata", f.public), f.data); err != nil {
+			return err
+		}
+	}
+	st.vnew, st.vgone, st.delegChanged = map[string][]byte{}, map[string]bool{}, map[string]bool{}
 	return nil
 }
 
@@ -626,4 +694,48 @@ func (r *Repo) sign(role string, m signable) error {
 		return fmt.Errorf("sign %s: %w", role, err)
 	}
 	return nil
+}
+
+// readSnapshot decodes a signed snapshot.json like go-tuf's FromFile but
+// without its second decoding of every meta line (to keep unknown fields,
+// which this publisher never writes): the snapshot lists one line per
+// village role, and publishing one village must not cost a county's worth
+// of decoding.
+func readSnapshot(p string) (*metadata.Metadata[metadata.SnapshotType], error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var raw struct {
+		Signed struct {
+			Type        string    `json:"_type"`
+			SpecVersion string    `json:"spec_version"`
+			Version     int64     `json:"version"`
+			Expires     time.Time `json:"expires"`
+			Meta        map[string]*struct {
+				Length  int64           `json:"length,omitempty"`
+				Hashes  metadata.Hashes `json:"hashes,omitempty"`
+				Version int64           `json:"version"`
+			} `json:"meta"`
+		} `json:"signed"`
+		Signatures []metadata.Signature `json:"signatures"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", p, err)
+	}
+	if raw.Signed.Type != metadata.SNAPSHOT {
+		return nil, fmt.Errorf("parse %s: _type %q, want %q", p, raw.Signed.Type, metadata.SNAPSHOT)
+	}
+	md := metadata.Snapshot(raw.Signed.Expires)
+	md.Signed.SpecVersion = raw.Signed.SpecVersion
+	md.Signed.Version = raw.Signed.Version
+	md.Signed.Meta = make(map[string]*metadata.MetaFiles, len(raw.Signed.Meta))
+	for name, m := range raw.Signed.Meta {
+		if m == nil {
+			return nil, fmt.Errorf("parse %s: meta %q is null", p, name)
+		}
+		md.Signed.Meta[name] = &metadata.MetaFiles{Length: m.Length, Hashes: m.Hashes, Version: m.Version}
+	}
+	md.Signatures = raw.Signatures
+	return md, nil
 }

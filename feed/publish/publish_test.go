@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -47,6 +48,45 @@ func versions(t *testing.T, dir string) (targets, snapshot, timestamp int64) {
 		t.Fatal(err)
 	}
 	return tg.Signed.Version, sn.Signed.Version, ts.Signed.Version
+}
+
+// signedTargets is every target the signed metadata lists for villages the
+// county signs alone: top-level targets and the village roles the snapshot
+// lists, each village file in its own village's role only.
+func signedTargets(t *testing.T, dir string) map[string]*metadata.TargetFiles {
+	t.Helper()
+	tg, err := metadata.Targets().FromFile(filepath.Join(dir, "signed", "targets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn, err := metadata.Snapshot().FromFile(filepath.Join(dir, "signed", "snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*metadata.TargetFiles{}
+	for p, tf := range tg.Signed.Targets {
+		out[p] = tf
+	}
+	for name, mf := range sn.Signed.Meta {
+		id, ok := strings.CutPrefix(strings.TrimSuffix(name, ".json"), VillageRolePrefix)
+		if !ok {
+			continue
+		}
+		md, err := metadata.Targets().FromFile(filepath.Join(dir, "public", "metadata", fmt.Sprintf("%d.%s", mf.Version, name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tg.VerifyDelegate(strings.TrimSuffix(name, ".json"), md); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		for p, tf := range md.Signed.Targets {
+			if !strings.Contains(p, "/"+id+"/") {
+				t.Errorf("%s lists %s, outside its village", name, p)
+			}
+			out[p] = tf
+		}
+	}
+	return out
 }
 
 func TestInit(t *testing.T) {
@@ -106,12 +146,8 @@ func TestPublishVillage(t *testing.T) {
 	if err := r.PublishVillage(village, map[string][]byte{"notice.md": []byte("一")}); err != nil {
 		t.Fatal(err)
 	}
-	tg, err := metadata.Targets().FromFile(filepath.Join(dir, "signed", "targets.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var got []string
-	for p := range tg.Signed.Targets {
+	for p := range signedTargets(t, dir) {
 		got = append(got, p)
 	}
 	want := map[string]bool{

@@ -91,6 +91,15 @@ func (r *Repo) Waiting(township string) ([]Waiting, error) {
 					live[p] = tf
 				}
 			}
+			vrs, err := r.villageRolesOf(st, id)
+			if err != nil {
+				return nil, err
+			}
+			for _, vm := range vrs {
+				for p, tf := range vm.Signed.Targets {
+					live[p] = tf
+				}
+			}
 		}
 		for _, v := range villagesOf(md) {
 			mpath, _ := scheme.ManifestPath(v)

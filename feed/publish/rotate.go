@@ -264,6 +264,10 @@ func (r *Repo) Renew(role string) error {
 	case metadata.ROOT:
 		return r.renewRoot(t)
 	case metadata.TARGETS:
+		// Village roles are signed by the targets key: renewed with it.
+		if err := r.resignVillageRoles(st, t, func(*metadata.Metadata[metadata.TargetsType]) bool { return true }); err != nil {
+			return err
+		}
 		return r.commit(st, true, t)
 	case metadata.SNAPSHOT, metadata.TIMESTAMP:
 		return r.commit(st, false, t)

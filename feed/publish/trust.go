@@ -217,7 +217,7 @@ func (r *Repo) AddTownship(id, name string) (keyFilePath string, err error) {
 			Name: role, KeyIDs: []string{countyID, kid}, Threshold: r.cfg.VillageThreshold,
 			Terminating: true, Paths: []string{TownshipPattern(id)},
 		})
-		sort.Slice(tg.Delegations.Roles, func(i, j int) bool { return tg.Delegations.Roles[i].Name < tg.Delegations.Roles[j].Name })
+		sortDelegations(tg.Delegations.Roles)
 	}
 	if r.cfg.Townships == nil {
 		r.cfg.Townships = map[string]*townshipConfig{}
@@ -238,6 +238,15 @@ func (r *Repo) AddTownship(id, name string) (keyFilePath string, err error) {
 	} else {
 		for p, tf := range tg.Targets {
 			if strings.HasPrefix(p, "villages/"+id+"/") {
+				want[p] = tf
+			}
+		}
+		vrs, err := r.villageRolesOf(st, id)
+		if err != nil {
+			return "", err
+		}
+		for _, md := range vrs {
+			for p, tf := range md.Signed.Targets {
 				want[p] = tf
 			}
 		}
@@ -281,20 +290,6 @@ func (r *Repo) saveConfig() error {
 
 func (r *Repo) stagedPath(role string) string {
 	return filepath.Join(r.dir, "staged", role+".json")
-}
-
-// stageVillage replaces the village dir's targets in the township's staged role.
-func (r *Repo) stageVillage(twp, dir string, want map[string]*metadata.TargetFiles) error {
-	return r.stage(twp, func(m map[string]*metadata.TargetFiles) {
-		for p := range m {
-			if strings.HasPrefix(p, dir+"/") {
-				delete(m, p)
-			}
-		}
-		for p, tf := range want {
-			m[p] = tf
-		}
-	}, false)
 }
 
 // stage edits the township's pending role version (starting from the staged
@@ -463,7 +458,11 @@ func (r *Repo) promoteList(st *state, published, waiting *[]string) (changedTarg
 			return false, err
 		}
 		st.deleg[role] = b
+		st.delegChanged[role] = true
 		*published = append(*published, role)
+		if r.dropVillageRoles(st, id) {
+			changedTargets = true
+		}
 		if newDeleg != nil {
 			// After a county key rotation: the delegation moves to the new
 			// county key in the same commit as the role version it signed.
@@ -606,6 +605,13 @@ func (r *Repo) RotateKey(role string) (keyFilePath string, err error) {
 	}
 	if err := r.writePublic("metadata/root.json", rb); err != nil {
 		return "", err
+	}
+	if role == metadata.TARGETS {
+		// Village roles are signed by the targets key: delegate them to the
+		// new key and re-sign them all in the same commit.
+		if err := r.moveVillageRolesToTargetsKey(st); err != nil {
+			return "", err
+		}
 	}
 	// Re-sign with the new key at once so agents move on in one poll.
 	return "", r.commit(st, role == metadata.TARGETS, r.now().UTC())

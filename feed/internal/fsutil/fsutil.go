@@ -71,3 +71,35 @@ func SyncDir(dir string) error {
 	}
 	return nil
 }
+
+// WriteFileNoSync replaces path with data through a temp file and a rename
+// like WriteFile, but without any fsync: for writing many files at once
+// and then making them all durable with one SyncFS, before anything that
+// refers to them is written.
+func WriteFileNoSync(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, TempPrefix+filepath.Base(path)+"-")
+	if err != nil {
+		return fmt.Errorf("create temp for %q: %w", path, err)
+	}
+	tmp := f.Name()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %q: %w", tmp, err)
+	}
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("chmod %q: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("close %q: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("rename %q to %q: %w", tmp, path, err)
+	}
+	return nil
+}
