@@ -47,7 +47,7 @@ func BenchmarkConvert(b *testing.B) {
 			}
 			per := float64(time.Since(start).Nanoseconds()) / float64(b.N)
 			b.ReportMetric(100*per/float64(FrameTime(n).Nanoseconds()), "%wire")
-			b.ReportMetric(per/copyNs(len(src.Pix)), "x-copy")
+			copyRatio(b, func() { _ = d.Draw(d.Bounds(), src, image.Point{}) }, len(src.Pix))
 			if st := d.PowerStats(); st.Limited != st.Frames {
 				b.Fatalf("power limit dimmed %d of %d frames, want all", st.Limited, st.Frames)
 			}
@@ -55,21 +55,19 @@ func BenchmarkConvert(b *testing.B) {
 	}
 }
 
-// copyNs is the time of a plain copy of n bytes: batches timed by hand
-// (testing.Benchmark cannot run inside a benchmark), the fastest kept.
-func copyNs(n int) float64 {
+// copyRatio times conv against a plain copy of n bytes, in turn so both
+// see the same machine load, and reports the fastest of each as x-copy.
+func copyRatio(b *testing.B, conv func(), n int) {
 	src, dst := make([]byte, n), make([]byte, n)
-	best := math.Inf(1)
-	for range 5 {
-		reps := 0
-		start := time.Now()
-		for time.Since(start) < 20*time.Millisecond {
-			copy(dst, src)
-			reps++
+	best := [2]time.Duration{math.MaxInt64, math.MaxInt64}
+	for range 50 {
+		for i, f := range []func(){conv, func() { copy(dst, src) }} {
+			t := time.Now()
+			f()
+			best[i] = min(best[i], time.Since(t))
 		}
-		best = min(best, float64(time.Since(start).Nanoseconds())/float64(reps))
 	}
-	return best
+	b.ReportMetric(float64(best[0])/float64(max(best[1], 1)), "x-copy")
 }
 
 // BenchmarkCopyFloor copies as many bytes as BenchmarkConvert's RGBA frame:
