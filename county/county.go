@@ -129,6 +129,7 @@ func PublishWith(repoDir string, dirs []string, out io.Writer, opts PublishOpts)
 	// Each folder is read, masked, fitted and laid out on its own, a few
 	// at a time; photos are fitted once per distinct photo (photoCache).
 	photos := &photoCache{dir: filepath.Join(repoDir, "cache", "photos")}
+	start := time.Now()
 	vs := make([]village, len(dirs))
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -191,10 +192,15 @@ func PublishWith(repoDir string, dirs []string, out io.Writer, opts PublishOpts)
 	}
 	// One commit for the whole batch: each changed village's role is
 	// signed, snapshot and timestamp once.
+	checked := time.Now()
 	if err := repo.PublishVillages(batch); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	now := time.Now()
+	if len(batch) > 1 {
+		fmt.Fprintf(out, "checked %d folders in %.1fs, signed and stored them in %.1fs / 检查%d个村用时%.1f秒，签名存储用时%.1f秒\n",
+			len(batch), checked.Sub(start).Seconds(), now.Sub(checked).Seconds(), len(batch), checked.Sub(start).Seconds(), now.Sub(checked).Seconds())
+	}
 	for _, x := range vs {
 		if err := recordSubmission(repoDir, x.v, x.files, x.reds, now, by); err != nil {
 			return fmt.Errorf("publish %s: note who submitted it: %w", x.v.ID, err)

@@ -33,7 +33,7 @@
 //   - Immutable, cache for a year: everything under targets/ (each file is
 //     named <sha256>.<name>, so new content is a new name) and versioned
 //     metadata, metadata/<N>.<role>.json (N.root.json, N.snapshot.json,
-//     N.targets.json, N.township-<id>.json). Send
+//     N.targets.json, N.township-<id>.json, N.village-<id>.json). Send
 //     "Cache-Control: public, max-age=31536000, immutable".
 //   - Never cache without revalidating: metadata/timestamp.json (re-signed by
 //     `sunpub refresh` and on every publish, in place) and the unversioned

@@ -10,6 +10,7 @@
 //	repo.json   expiry periods, thresholds and the townships
 //	signed/     the latest signed metadata, the source of truth for the next publish
 //	staged/     township roles the county signed that wait for the township's signature
+//	blobs/      every distinct target content once; public/targets/ hard-links to it
 //	townships/  reviewer key files made by AddTownship, to hand over and then delete
 //	public/     what is served: metadata/ (consistent snapshots) and targets/
 //
@@ -18,8 +19,11 @@
 // township, "township-<id>", whose keys are {county.json, the township's
 // reviewer key} with threshold VillageThreshold (default 2), terminating. So
 // neither the county nor a township alone can change what a village shows.
-// A township without a delegation yet (none after Init) has its villages
-// signed by the top-level targets role, as a single-county setup needs.
+// A township without a delegation yet (none after Init) has each of its
+// villages signed by the targets key in a role of its own,
+// "village-<id>" (see VillageRolePrefix), as a single-county setup needs:
+// publishing one village re-signs that small role, snapshot and timestamp
+// only.
 //
 // signed/ is kept apart from public/ so the served tree can be copied to a
 // CDN or damaged without losing the publisher's state.
@@ -508,12 +512,9 @@ func (r *Repo) commit(st *state, newTargets bool, t time.Time) error {
 	st.snapshot.Signed.Version++
 	st.snapshot.Signed.Expires = r.expires(metadata.SNAPSHOT, t)
 	st.snapshot.Signed.Meta = meta
-	if err := r.sign(metadata.SNAPSHOT, st.snapshot); err != nil {
-		return err
-	}
-	snapBytes, err := st.snapshot.ToBytes(true)
+	snapBytes, err := r.signSnapshot(st.snapshot)
 	if err != nil {
-		return fmt.Errorf("encode snapshot: %w", err)
+		return fmt.Errorf("sign snapshot: %w", err)
 	}
 	st.timestamp.Signed.Version++
 	st.timestamp.Signed.Expires = r.expires(metadata.TIMESTAMP, t)

@@ -354,16 +354,22 @@ type Pending struct {
 func (r *Repo) Pending() ([]Pending, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var staged []string
+	for id := range r.cfg.Townships {
+		if _, err := os.Stat(r.stagedPath(townshipRole(id))); err == nil {
+			staged = append(staged, id)
+		}
+	}
+	if len(staged) == 0 {
+		return nil, nil // nothing to read: no cost for a county without townships
+	}
 	st, err := r.load()
 	if err != nil {
 		return nil, err
 	}
 	var out []Pending
-	for id := range r.cfg.Townships {
+	for _, id := range staged {
 		role := townshipRole(id)
-		if _, err := os.Stat(r.stagedPath(role)); err != nil {
-			continue
-		}
 		md, err := metadata.Targets().FromFile(r.stagedPath(role))
 		if err != nil {
 			return nil, fmt.Errorf("read staged %s: %w", role, err)

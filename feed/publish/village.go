@@ -1,12 +1,14 @@
 package publish
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -446,4 +448,128 @@ func (w *targetWriter) sync() error {
 	}
 	w.written = nil
 	return nil
+}
+
+// encodeSnapshot is the snapshot's signed part as canonical JSON, byte for
+// byte what go-tuf's Sign encodes (cjson: sorted keys, no spaces), written
+// directly: the snapshot lists a line per village role, and go-tuf's
+// generic encoder (marshal, decode into maps, re-encode) would make every
+// publish pay for the whole county.
+func encodeSnapshot(s *metadata.SnapshotType) ([]byte, error) {
+	if len(s.UnrecognizedFields) > 0 {
+		return nil, fmt.Errorf("snapshot with unknown fields")
+	}
+	exp, err := s.Expires.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(s.Meta))
+	for n := range s.Meta {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	b := make([]byte, 0, 64+len(names)*128)
+	str := func(v string) {
+		b = append(b, '"')
+		for i := 0; i < len(v); i++ {
+			if v[i] == '"' || v[i] == '\\' {
+				b = append(b, '\\')
+			}
+			b = append(b, v[i])
+		}
+		b = append(b, '"')
+	}
+	b = append(b, `{"_type":`...)
+	str(s.Type)
+	b = append(b, `,"expires":`...)
+	b = append(b, exp...)
+	b = append(b, `,"meta":{`...)
+	for i, n := range names {
+		m := s.Meta[n]
+		if len(m.UnrecognizedFields) > 0 {
+			return nil, fmt.Errorf("snapshot meta %s with unknown fields", n)
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		str(n)
+		b = append(b, ':', '{')
+		sep := false
+		if len(m.Hashes) > 0 {
+			algs := make([]string, 0, len(m.Hashes))
+			for a := range m.Hashes {
+				algs = append(algs, a)
+			}
+			sort.Strings(algs)
+			b = append(b, `"hashes":{`...)
+			for j, a := range algs {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				str(a)
+				b = append(b, ':')
+				str(hex.EncodeToString(m.Hashes[a]))
+			}
+			b = append(b, '}')
+			sep = true
+		}
+		if m.Length != 0 {
+			if sep {
+				b = append(b, ',')
+			}
+			b = append(b, `"length":`...)
+			b = strconv.AppendInt(b, m.Length, 10)
+			sep = true
+		}
+		if sep {
+			b = append(b, ',')
+		}
+		b = append(b, `"version":`...)
+		b = strconv.AppendInt(b, m.Version, 10)
+		b = append(b, '}')
+	}
+	b = append(b, `},"spec_version":`...)
+	str(s.SpecVersion)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, s.Version, 10)
+	b = append(b, '}')
+	return b, nil
+}
+
+// signSnapshot signs md with the snapshot key and returns the file bytes:
+// {"signatures":[…],"signed":<canonical signed part>}.
+func (r *Repo) signSnapshot(md *metadata.Metadata[metadata.SnapshotType]) ([]byte, error) {
+	payload, err := encodeSnapshot(&md.Signed)
+	if err != nil {
+		return nil, err
+	}
+	s, err := r.signer(metadata.SNAPSHOT)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := s.SignMessage(bytes.NewReader(payload))
+	if err != nil {
+		return nil, fmt.Errorf("sign snapshot: %w", err)
+	}
+	pub, err := s.PublicKey()
+	if err != nil {
+		return nil, err
+	}
+	key, err := metadata.KeyFromPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	kid, err := key.ID()
+	if err != nil {
+		return nil, err
+	}
+	md.Signatures = []metadata.Signature{{KeyID: kid, Signature: sig}}
+	out := make([]byte, 0, len(payload)+256)
+	out = append(out, `{"signatures":[{"keyid":"`...)
+	out = append(out, kid...)
+	out = append(out, `","sig":"`...)
+	out = append(out, hex.EncodeToString(sig)...)
+	out = append(out, `"}],"signed":`...)
+	out = append(out, payload...)
+	return append(out, '}'), nil
 }

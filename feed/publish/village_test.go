@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secure-systems-lab/go-securesystemslib/cjson"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 )
 
@@ -240,4 +241,38 @@ func TestVillageRolesResigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	verifyVillageRoles(t, dir)
+}
+
+// TestEncodeSnapshotCanonical: the snapshot's signed part is encoded
+// exactly as go-tuf signs it, so agents verify it.
+func TestEncodeSnapshotCanonical(t *testing.T) {
+	sn := metadata.Snapshot(time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC))
+	sn.Signed.Version = 42
+	sn.Signed.Meta["targets.json"] = metaInfo(7, []byte("targets"))
+	sn.Signed.Meta["village-370783-101-001.json"] = metaInfo(3, []byte("v"))
+	sn.Signed.Meta["township-370783-102.json"] = &metadata.MetaFiles{Version: 2}
+	got, err := encodeSnapshot(&sn.Signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := cjson.EncodeCanonical(sn.Signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("encodeSnapshot:\n%s\nwant\n%s", got, want)
+	}
+	_, r := newRepo(t)
+	b, err := r.signSnapshot(sn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := metadata.Snapshot().FromBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := metadata.Root().FromFile(r.RootPath())
+	if err := root.VerifyDelegate(metadata.SNAPSHOT, back); err != nil {
+		t.Errorf("signed snapshot does not verify: %v", err)
+	}
 }

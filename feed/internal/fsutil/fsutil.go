@@ -103,3 +103,30 @@ func WriteFileNoSync(path string, data []byte, perm os.FileMode) error {
 	}
 	return nil
 }
+
+// syncEach is how many files SyncFS fsyncs one by one before it syncs the
+// whole filesystem instead.
+const syncEach = 64
+
+// syncEachFile fsyncs each file in paths, then each directory holding one.
+func syncEachFile(paths []string) error {
+	dirs := map[string]bool{}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Errorf("open %q: %w", p, err)
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("fsync %q: %w", p, err)
+		}
+		dirs[filepath.Dir(p)] = true
+	}
+	for d := range dirs {
+		if err := SyncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
