@@ -120,7 +120,7 @@ func TestSwapRGBA(t *testing.T) {
 	src := image.NewRGBA(image.Rect(0, 0, 2, 2))
 	copy(src.Pix, []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
 	swapRGBA(dst, dst.Rect, src, image.Point{})
-	want := []byte{3, 2, 1, 4, 7, 6, 5, 8, 0, 0, 0, 0, 11, 10, 9, 12, 15, 14, 13, 16, 0, 0, 0, 0}
+	want := []byte{3, 2, 1, 0xFF, 7, 6, 5, 0xFF, 0, 0, 0, 0, 11, 10, 9, 0xFF, 15, 14, 13, 0xFF, 0, 0, 0, 0}
 	if !bytes.Equal(dst.Pix, want) {
 		t.Errorf("XRGB8888 rows % x, want % x", dst.Pix, want)
 	}
@@ -138,7 +138,7 @@ func TestSwapRGBAOddWidths(t *testing.T) {
 		for y := range 2 {
 			for x := range w {
 				s, d := src.Pix[y*src.Stride+4*x:][:4], dst.Pix[y*dst.Stride+4*x:][:4]
-				if d[0] != s[2] || d[1] != s[1] || d[2] != s[0] || d[3] != s[3] {
+				if d[0] != s[2] || d[1] != s[1] || d[2] != s[0] || d[3] != 0xFF {
 					t.Errorf("width %d (%d,%d): % x from % x", w, x, y, d, s)
 				}
 			}

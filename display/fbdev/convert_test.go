@@ -18,8 +18,9 @@ var otherLayouts = map[string]varScreenInfo{
 }
 
 // refPixel is the reference conversion of one pixel: each field as the
-// kernel documents it, stored little-endian. 32 bpp fixed layouts keep the
-// source alpha in the X byte; other layouts put it in the transp field.
+// kernel documents it, stored little-endian. XRGB8888's X byte is 0xFF,
+// XBGR8888 (a copy) keeps the source alpha there; other layouts put alpha
+// in the transp field.
 func refPixel(f Format, vi *varScreenInfo, r, g, b, a byte) []byte {
 	field := func(c byte, bf fbBitfield) uint32 {
 		if bf.Length == 0 {
@@ -31,7 +32,10 @@ func refPixel(f Format, vi *varScreenInfo, r, g, b, a byte) []byte {
 		return uint32(c) * (1<<bf.Length - 1) / 255 << bf.Offset
 	}
 	v := field(r, vi.Red) | field(g, vi.Green) | field(b, vi.Blue) | field(a, vi.Transp)
-	if f == XRGB8888 || f == XBGR8888 {
+	switch f {
+	case XRGB8888:
+		v |= 0xFF << 24
+	case XBGR8888:
 		v |= uint32(a) << 24
 	}
 	out := []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)}

