@@ -8,9 +8,9 @@
 // and XBGR8888; any other packed true-colour layout (RGB555, RGB332,
 // 30-bit) goes through a slower table lookup per pixel. Full-screen draws
 // are split into bands of rows across cores (Opts.Workers). The format is
-// read from the kernel's colour bit-fields, the
-// row pitch from line_length. When the driver implements FBIO_WAITFORVSYNC,
-// each Draw waits for vertical blank before writing.
+// read from the kernel's colour bit-fields, the row pitch from line_length.
+// When the driver implements FBIO_WAITFORVSYNC, each Draw waits for
+// vertical blank before writing.
 //
 // The open file needs the video group (SupplementaryGroups=video). The text
 // console (fbcon) keeps drawing its cursor over the picture unless the
