@@ -449,7 +449,7 @@ func (a *Agent) Render(outDir string, t time.Time) error {
 			// Write what the board shows anyway, then report the rest.
 			layoutErrs = append(layoutErrs, fmt.Errorf("display %s: %w", d.Name, err))
 		}
-		if _, _, err := player.WriteStills(pages, prof, filepath.Join(outDir, d.Name), t); err != nil {
+		if _, err := player.WriteStillFiles(pages, prof, filepath.Join(outDir, d.Name), t); err != nil {
 			return err
 		}
 	}

@@ -153,9 +153,34 @@ func (p *Page) Frame(dst *image.RGBA, t time.Duration) {
 		copy(drow, src.Pix[so:so+w*4])
 		clear(drow[w*4:])
 	}
+	p.overlay(dst)
+}
+
+// Still draws into dst (the display's size, at dst.Bounds().Min) the
+// page's first frame, as Frame(dst, 0), for operators' stills: a TV page
+// is painted straight into dst rather than through the Renderer's cache
+// of screens, which for pages drawn once each would only hold (and
+// prepare in the background) screens nobody shows again: 3 × 8 MB at
+// 1080p. Its photos are decoded for it and not cached, likewise.
+func (p *Page) Still(dst *image.RGBA) {
+	if p.paint == nil || p.speed > 0 || p.stripH > 0 || dst.Rect.Min != (image.Point{}) || dst.Rect != p.size() {
+		p.Frame(dst, 0)
+		return
+	}
+	p.r.mu.Lock() // faces are not safe for concurrent use
+	p.r.screens.still = true
+	p.paint(dst)
+	p.r.screens.still = false
+	p.r.mu.Unlock()
+	p.overlay(dst)
+}
+
+// overlay stamps the clock and draws the crawl, at the page's clock.
+func (p *Page) overlay(dst *image.RGBA) {
 	if p.clock == nil && p.ticker == nil {
 		return
 	}
+	b := dst.Rect
 	now := time.Now
 	if p.now != nil {
 		now = p.now

@@ -27,7 +27,7 @@ type photoKey struct {
 // photos go first.
 const (
 	maxPhotoCache      = 64
-	maxPhotoCacheBytes = 16 << 20
+	maxPhotoCacheBytes = 8 << 20
 )
 
 type cachedPhoto struct {
@@ -40,6 +40,15 @@ type cachedPhoto struct {
 // enlarging (no blur on small scans), Catmull-Rom (shrink) when shrinking. h == 0
 // means fit the width only (an LED strip pans tall receipts).
 func (r *Renderer) loadPhoto(v *content.Village, src string, w, h int) (*image.RGBA, error) {
+	return r.fitPhoto(v, src, w, h, true)
+}
+
+// fitPhoto is loadPhoto; with keep false a photo not in the cache is
+// decoded and fitted but not added to it. TV layout takes the fitted
+// size that way: the page is drawn much later (after the rest of a
+// 100-item village is laid out), from the cache only if it is still there,
+// and filling the cache at layout holds 16 MB of photos nobody draws.
+func (r *Renderer) fitPhoto(v *content.Village, src string, w, h int, keep bool) (*image.RGBA, error) {
 	key := photoKey{v.ID, src, w, h}
 	r.photoClock++
 	if c, ok := r.photos[key]; ok {
@@ -82,7 +91,9 @@ func (r *Renderer) loadPhoto(v *content.Village, src string, w, h int) (*image.R
 	if r.p.Kind == LEDMono {
 		dither(rgba, r.th.text, r.th.bg)
 	}
-	r.cachePhoto(key, rgba)
+	if keep {
+		r.cachePhoto(key, rgba)
+	}
 	return rgba, nil
 }
 
@@ -198,7 +209,7 @@ func (r *Renderer) photoBlock(v *content.Village, b content.Block, x, w int, box
 		gap = r.px(8)
 		ph = box.Y - capH - gap
 	}
-	img, err := r.loadPhoto(v, b.Src, w, max(ph, 0))
+	img, err := r.fitPhoto(v, b.Src, w, max(ph, 0), r.led())
 	if err != nil {
 		r.probs = append(r.probs, err.Error())
 		msg := capF.wrap("（照片无法显示："+b.Src+"）", w)
@@ -231,7 +242,8 @@ func (r *Renderer) photoBlock(v *content.Village, b content.Block, x, w int, box
 		pic := keep
 		if pic == nil {
 			var err error
-			if pic, err = r.loadPhoto(v, b.Src, w, fitH); err != nil || !pic.Rect.Size().Eq(image.Pt(iw, ih)) {
+			// r.mu is held: paint runs under it.
+			if pic, err = r.fitPhoto(v, b.Src, w, fitH, !r.screens.still); err != nil || !pic.Rect.Size().Eq(image.Pt(iw, ih)) {
 				for i, l := range capF.wrap("（照片无法显示："+b.Src+"）", w) {
 					capF.draw(dst, x, y+i*capF.lineH, l, th.text)
 				}

@@ -46,6 +46,9 @@ type screenCache struct {
 	slots [screenSlots]screen
 	clock uint64
 	last  *Page // the page Frame showed last
+	// still is set, with the Renderer's mu held, while Page.Still paints
+	// a page outside the cache: its photos are then not cached either.
+	still bool
 }
 
 // lookup finds p's slot; -1 if none. c.mu held.

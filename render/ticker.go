@@ -1,8 +1,11 @@
 package render
 
 import (
+	"encoding/binary"
 	"image"
+	"image/color"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sunboard/sunboard/content"
@@ -18,11 +21,22 @@ var tickerEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, content.ChinaTime)
 
 // Ticker is a crawl line along the bottom of TV pages, rendered once.
 type Ticker struct {
-	strip  *image.RGBA // one cycle: the text, then a gap, on the band colour
-	bgRow  []byte      // one screen row of band colour
-	top    int         // band top on screen; the band runs to the bottom edge
-	textY  int         // strip top on screen
-	speed  int64       // px per second
+	// strip is one cycle, the text then a gap on the band colour, as
+	// indices into lut (RGBA in memory order): anti-aliased text in one
+	// colour on another has at most 256 colours, and a crawl of a 100-item
+	// village's titles at 1080p is ~80,000 px long: 14 MB as RGBA.
+	strip *image.Paletted
+	lut   *[256]uint32
+	// mu guards win, the strip expanded to RGBA from column winX on (wrapping
+	// round the cycle), screen width plus tickerAhead: frames copy rows
+	// from it and it is refilled when the crawl runs past it.
+	mu     sync.Mutex
+	win    *image.RGBA
+	winX   int
+	bgRow  []byte // one screen row of band colour
+	top    int    // band top on screen; the band runs to the bottom edge
+	textY  int    // strip top on screen
+	speed  int64  // px per second
 	urgent bool
 }
 
@@ -47,10 +61,10 @@ func (r *Renderer) Ticker(text string) *Ticker {
 	// A crawl shorter than the screen would show two copies at once, which
 	// reads as a stutter: pad the cycle to the screen width.
 	cycle = max(cycle, r.p.Width)
-	strip := image.NewRGBA(image.Rect(0, 0, cycle, f.lineH))
-	fillRect(strip, strip.Rect, bg)
-	f.draw(strip, 0, 0, text, th.tickerText)
-	t := &Ticker{strip: strip, top: r.tickTop(), urgent: urgent,
+	strip, lut := paletteStrip(cycle, f.lineH, bg, func(tile *image.RGBA, x0 int) {
+		f.draw(tile, -x0, 0, text, th.tickerText)
+	})
+	t := &Ticker{strip: strip, lut: lut, top: r.tickTop(), urgent: urgent,
 		speed: int64(max(1, r.px(tickerSpeed)))}
 	t.textY = t.top + (r.safe.Max.Y-t.top-f.lineH)/2
 	t.bgRow = make([]byte, r.p.Width*4)
@@ -89,15 +103,89 @@ func (t *Ticker) draw(dst *image.RGBA, now time.Time) {
 		o := dst.PixOffset(b.Min.X, b.Min.Y+y)
 		copy(dst.Pix[o:o+w*4], t.bgRow)
 	}
-	off, cycle := t.offset(now), t.strip.Rect.Dx()
-	for r := 0; r < t.strip.Rect.Dy() && t.textY+r < b.Dy(); r++ {
+	off := t.offset(now)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	win, d := t.window(off, w)
+	for r := 0; r < win.Rect.Dy() && t.textY+r < b.Dy(); r++ {
 		do := dst.PixOffset(b.Min.X, b.Min.Y+t.textY+r)
-		so := t.strip.PixOffset(0, r)
-		src := t.strip.Pix[so : so+cycle*4]
-		for x, sx := 0, off; x < w; sx = 0 {
-			n := min(w-x, cycle-sx)
-			copy(dst.Pix[do+x*4:do+(x+n)*4], src[sx*4:(sx+n)*4])
-			x += n
+		so := win.PixOffset(d, r)
+		copy(dst.Pix[do:do+w*4], win.Pix[so:so+w*4])
+	}
+}
+
+// tickerAhead is how far past the screen's width the crawl is expanded
+// to RGBA at a time: at 1080p's ~180 px/s a refresh every ~11 s.
+const tickerAhead = 2048
+
+// window returns the RGBA window and the column in it where the crawl at
+// offset off starts, w px of it being on screen; it expands the strip
+// from off on again when the crawl has moved past the window. t.mu held.
+func (t *Ticker) window(off, w int) (*image.RGBA, int) {
+	cycle := t.strip.Rect.Dx()
+	if t.win != nil {
+		if d := (off - t.winX + cycle) % cycle; d+w <= t.win.Rect.Dx() {
+			return t.win, d
 		}
 	}
+	if t.win == nil || t.win.Rect.Dx() < w+tickerAhead {
+		t.win = image.NewRGBA(image.Rect(0, 0, w+tickerAhead, t.strip.Rect.Dy()))
+	}
+	t.winX = off
+	for r := range t.win.Rect.Dy() {
+		src := t.strip.Pix[r*t.strip.Stride : r*t.strip.Stride+cycle]
+		dst := t.win.Pix[r*t.win.Stride : r*t.win.Stride+t.win.Rect.Dx()*4]
+		sx := off
+		for i := 0; i < len(dst); i += 4 {
+			binary.NativeEndian.PutUint32(dst[i:], t.lut[src[sx]])
+			if sx++; sx == cycle {
+				sx = 0
+			}
+		}
+	}
+	return t.win, 0
+}
+
+// paletteStrip draws a w×h strip on bg, tile by tile (draw paints the
+// tile whose left edge is at x0 of the strip), into one byte a pixel:
+// the strip's colours, at most 256, go in the returned lut (RGBA in
+// memory order). Any colour beyond 256 takes the nearest one already there.
+func paletteStrip(w, h int, bg color.RGBA, draw func(tile *image.RGBA, x0 int)) (*image.Paletted, *[256]uint32) {
+	const tileW = 1024
+	strip := &image.Paletted{Pix: make([]uint8, w*h), Stride: w, Rect: image.Rect(0, 0, w, h)}
+	strip.Palette = color.Palette{bg} // index 0: most of the strip
+	index := map[color.RGBA]uint8{bg: 0}
+	tile := image.NewRGBA(image.Rect(0, 0, min(w, tileW), h))
+	for x0 := 0; x0 < w; x0 += tileW {
+		tw := min(tileW, w-x0)
+		fillRect(tile, tile.Rect, bg)
+		draw(tile, x0)
+		for y := range h {
+			for x := range tw {
+				o := tile.PixOffset(x, y)
+				c := color.RGBA{tile.Pix[o], tile.Pix[o+1], tile.Pix[o+2], tile.Pix[o+3]}
+				if c == bg {
+					strip.Pix[y*w+x0+x] = 0
+					continue
+				}
+				ci, ok := index[c]
+				if !ok {
+					if len(strip.Palette) < 256 {
+						ci = uint8(len(strip.Palette))
+						strip.Palette = append(strip.Palette, c)
+					} else {
+						ci = uint8(strip.Palette.Index(c))
+					}
+					index[c] = ci
+				}
+				strip.Pix[y*w+x0+x] = ci
+			}
+		}
+	}
+	lut := new([256]uint32)
+	for i, c := range strip.Palette {
+		c := c.(color.RGBA)
+		lut[i] = binary.NativeEndian.Uint32([]byte{c.R, c.G, c.B, c.A})
+	}
+	return strip, lut
 }
