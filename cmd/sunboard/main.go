@@ -111,6 +111,7 @@ func run(ctx context.Context, cmd, config, out, at string, demo agent.DemoOpts) 
 	if err != nil {
 		return err
 	}
+	cfg.ApplyMemoryLimit()
 	if cmd == "run" {
 		// The launcher: a newer binary staged by self-update replaces this
 		// process here (exec, same PID), unless its trial failed.
