@@ -171,8 +171,11 @@ func Review(repoDir string, o ReviewOpts, out io.Writer) ([]ReviewItem, error) {
 				w.Role, w.Version, w.Signatures, w.Threshold, repoDir)
 			continue
 		}
+		if len(w.Listed) == 0 {
+			continue // no village published yet: nothing to approve
+		}
 		if len(w.Villages) == 0 {
-			fmt.Fprintf(out, "%s version %d: renewal without content change, needs approval (%d/%d signatures) / 续签，内容未变，仍需审核签名\n",
+			fmt.Fprintf(out, "%s version %d: no item changed against what boards show, still needs the township's signature (first version after township add, or a renewal; %d/%d signatures) / 内容未变，仍需乡镇签名（首次委托或续签）\n",
 				w.Role, w.Version, w.Signatures, w.Threshold)
 			continue
 		}

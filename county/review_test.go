@@ -104,6 +104,8 @@ func TestReview(t *testing.T) {
 			out: []string{"没有待审核的内容"}},
 		{name: "one edited item waits alone", do: edit, township: "370783-101",
 			want: []string{"370783-101-001/2026-11-village-meeting"}},
+		{name: "undelegated township: nothing waits", do: publishDirs("370783-102-001"), township: "370783-102",
+			out: []string{"没有待审核的内容 / nothing is waiting for approval (township 370783-102)"}},
 	}
 	repo, key, dirs := reviewCounty(t)
 	for _, s := range steps {
@@ -167,5 +169,30 @@ func TestReviewTownshipKey(t *testing.T) {
 	}
 	if _, err := Review(repo, ReviewOpts{TownshipKey: key, Township: "370783-102"}, &rep); err == nil || !strings.Contains(err.Error(), "is for township 370783-101") {
 		t.Errorf("mismatched --township: %v", err)
+	}
+}
+
+// TestReviewAfterTownshipAdd: villages the county published alone, then
+// handed to a new township, wait for nothing item by item, but the
+// township's first version still needs its signature.
+func TestReviewAfterTownshipAdd(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "repo")
+	if _, err := publish.Init(repo, publish.InitOpts{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Publish(repo, []string{sampleDir}, &strings.Builder{}); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := publish.Open(repo)
+	if _, err := r.AddTownship("370783-101", "古城街道"); err != nil {
+		t.Fatal(err)
+	}
+	var rep strings.Builder
+	items, err := Review(repo, ReviewOpts{Township: "370783-101", OutDir: t.TempDir()}, &rep)
+	if err != nil || len(items) != 0 {
+		t.Fatalf("items %v, err %v", items, err)
+	}
+	if !strings.Contains(rep.String(), "no item changed against what boards show, still needs the township's signature") {
+		t.Errorf("report:\n%s", rep.String())
 	}
 }

@@ -24,8 +24,9 @@ type Waiting struct {
 	// Signatures is how many of the delegation's keys (county, township)
 	// have validly signed the staged version; Threshold how many it needs.
 	Signatures, Threshold int
-	Approved              bool // Signatures ≥ Threshold: waits for Finish only
-	Villages              []WaitingVillage
+	Approved              bool             // Signatures ≥ Threshold: waits for Finish only
+	Listed                []string         // every village the staged version lists
+	Villages              []WaitingVillage // those whose files changed
 }
 
 // WaitingVillage is one village whose files differ from what agents have.
@@ -101,7 +102,8 @@ func (r *Repo) Waiting(township string) ([]Waiting, error) {
 				}
 			}
 		}
-		for _, v := range villagesOf(md) {
+		w.Listed = villagesOf(md)
+		for _, v := range w.Listed {
 			mpath, _ := scheme.ManifestPath(v)
 			tf := md.Signed.Targets[mpath]
 			if tf == nil {
