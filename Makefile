@@ -36,7 +36,7 @@ test: vet staticcheck
 
 # Go benchmarks only: never timed assertions in `make test`.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./agent/ ./render/ ./fonts/ ./display/... ./feed/... ./player/... ./county/
+	$(GO) test -run '^$$' -bench . -benchmem ./agent/ ./render/ ./fonts/ ./display/... ./feed/... ./player/... ./county/ ./cmd/
 
 # A real kernel: QEMU boots Debian's kernel with an initramfs holding the
 # static agent and the county's root.json; /init loads e1000.ko, brings up
