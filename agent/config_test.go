@@ -44,6 +44,11 @@ func TestConfigErrors(t *testing.T) {
 		{"fbdev needs tv", base + strings.Replace(disp, "\"sim\"", "\"fbdev\"", 1), "display[0].profile: \"led-rgb\": fbdev drives a TV"},
 		{"bad quiet", base + disp + "quiet = \"late\"\n", "display[0].quiet"},
 		{"bad place", base + "latitude = 137.0\n" + disp, "not a place on Earth"},
+		{"apa102 order", base + strings.Replace(disp, "\"sim\"", "\"apa102\"", 1) + "order = \"RGB\"\n", "display[0].order: \"RGB\": apa102 always sends B, G, R"},
+		{"record a real board", base + strings.Replace(disp, "\"sim\"", "\"spi\"", 1) + "record = \"x.gif\"\n", "display[0].record: only a sim display"},
+		{"record too long", base + disp + "record = \"x.gif\"\nrecord_seconds = 3600\n", "display[0].record_seconds: 3600"},
+		{"pitch on a TV", base + "[[display]]\nname = \"tv\"\nkind = \"sim\"\nsize = \"1280x720\"\nprofile = \"tv\"\npitch = 10\n", "display[0].pitch"},
+		{"pitch absurd", base + disp + "pitch = 400\n", "display[0].pitch: 400"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,6 +26,7 @@ type CheckOpts struct {
 // devicePaths are what each display kind opens when no device is set.
 var devicePaths = map[string]string{
 	"spi":    "/dev/spidev0.0",
+	"apa102": "/dev/spidev0.0",
 	"fbdev":  "/dev/fb0",
 	"drm":    "/dev/dri/card0",
 	"ws281x": "/dev/mem",
@@ -102,7 +103,7 @@ func unwrapPath(err error) error {
 
 func hint(kind string) string {
 	switch kind {
-	case "spi":
+	case "spi", "apa102":
 		return " (enable SPI: dtparam=spi=on in config.txt)"
 	case "fbdev", "drm":
 		return " (dtoverlay=vc4-kms-v3d,composite in config.txt)"

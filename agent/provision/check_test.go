@@ -49,9 +49,11 @@ func TestCheckConfig(t *testing.T) {
 		name   string
 		config string
 		onPi   *bool
-		ok     bool
-		want   []string // substrings of the output
-		skip   bool
+		// devRoot replaces the fake Pi's /dev (which has spidev0.0 and card0).
+		devRoot string
+		ok      bool
+		want    []string // substrings of the output
+		skip    bool
 	}{
 		{name: "ok on a Pi", config: config(root, state, ledTV), onPi: &yes, ok: true, want: []string{"配置检查通过 / config OK"}},
 		{name: "sim creatable state", config: config(root, filepath.Join(dir, "new", "deeper", "state"), sim), ok: true, want: []string{"config OK"}},
@@ -61,6 +63,10 @@ func TestCheckConfig(t *testing.T) {
 			want: []string{"ERROR", `display[2] "fb" (kind fbdev): /dev/fb0`, `display[3] "strip" (kind ws281x): /dev/mem`}},
 		{name: "device key", config: config(root, state, "[[display]]\nname = \"tv\"\nkind = \"fbdev\"\nprofile = \"tv\"\ndevice = \"/dev/fb1\"\n"), onPi: &yes,
 			want: []string{"/dev/fb1"}},
+		{name: "apa102 on its SPI bus", config: config(root, state, "[[display]]\nname = \"board\"\nkind = \"apa102\"\nsize = \"64x32\"\nprofile = \"led-rgb\"\n"), onPi: &yes, ok: true,
+			want: []string{"config OK"}},
+		{name: "apa102 without SPI", config: config(root, state, "[[display]]\nname = \"board\"\nkind = \"apa102\"\nsize = \"64x32\"\nprofile = \"led-rgb\"\n"), onPi: &yes,
+			devRoot: filepath.Join(dir, "bare"), want: []string{`display[0] "board" (kind apa102): /dev/spidev0.0`, "dtparam=spi=on"}},
 		{name: "loader error names the key", config: config(root, state, "[[display]]\nname = \"tv\"\nkind = \"hdmi\"\nprofile = \"tv\"\n"),
 			want: []string{"display[0].kind"}},
 		{name: "unknown key", config: config(root, state, sim) + "colour = 1\n", want: []string{`unknown key "display.colour"`}},
@@ -78,7 +84,11 @@ func TestCheckConfig(t *testing.T) {
 			}
 			path := write(fmt.Sprintf("c%d.toml", i), tc.config)
 			var out bytes.Buffer
-			err := CheckConfigOpts(path, &out, CheckOpts{DevRoot: devRoot, OnPi: tc.onPi})
+			dr := devRoot
+			if tc.devRoot != "" {
+				dr = tc.devRoot
+			}
+			err := CheckConfigOpts(path, &out, CheckOpts{DevRoot: dr, OnPi: tc.onPi})
 			if (err == nil) != tc.ok {
 				t.Errorf("err = %v, want ok=%v\n%s", err, tc.ok, out.String())
 			}
