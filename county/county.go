@@ -31,12 +31,14 @@ var CheckProfiles = []render.Profile{
 
 // Check loads dir and lays every item out for CheckProfiles.
 func Check(dir string) (*content.Village, error) {
-	return checkFS(dir, os.DirFS(dir))
+	return checkFS(dir, os.DirFS(dir), nil)
 }
 
 // checkFS is Check of a folder already in memory (the masked files sunpub
 // publishes); dir names it in messages.
-func checkFS(dir string, fsys fs.FS) (*content.Village, error) {
+// A non-nil cache skips laying out items laid out before with the same
+// files and village, by the same sunpub binary.
+func checkFS(dir string, fsys fs.FS, cache *checkCache) (*content.Village, error) {
 	v, err := content.Load(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("%s:\n%w", dir, err)
@@ -62,9 +64,15 @@ func checkFS(dir string, fsys fs.FS) (*content.Village, error) {
 			return nil, err
 		}
 		for _, it := range v.Items {
+			key := cache.key(p, v, it, fsys)
+			if cache.ok(key) {
+				continue
+			}
 			if _, err := r.Item(v, it); err != nil {
 				errs = append(errs, fmt.Sprintf("%s/%s.md: %s: %v / 排版失败", dir, it.ID, p.Name, err))
+				continue
 			}
+			cache.put(key)
 		}
 	}
 	if len(errs) > 0 {
@@ -129,6 +137,7 @@ func PublishWith(repoDir string, dirs []string, out io.Writer, opts PublishOpts)
 	// Each folder is read, masked, fitted and laid out on its own, a few
 	// at a time; photos are fitted once per distinct photo (photoCache).
 	photos := &photoCache{dir: filepath.Join(repoDir, "cache", "photos")}
+	checks := newCheckCache(filepath.Join(repoDir, "cache", "checked"))
 	start := time.Now()
 	vs := make([]village, len(dirs))
 	work := make(chan int)
@@ -154,7 +163,7 @@ func PublishWith(repoDir string, dirs []string, out io.Writer, opts PublishOpts)
 				for p, b := range files {
 					mfs[p] = &fstest.MapFile{Data: b, Mode: 0o644}
 				}
-				v, err := checkFS(x.dir, mfs)
+				v, err := checkFS(x.dir, mfs, checks)
 				if err != nil {
 					x.bad = err.Error()
 					continue

@@ -29,7 +29,7 @@ func PublishCounty(repoDir, dir string, out io.Writer) error {
 	for p, b := range files {
 		probe[path.Join(content.CountyDir, p)] = &fstest.MapFile{Data: b}
 	}
-	v, err := checkFS(dir, probe)
+	v, err := checkFS(dir, probe, nil)
 	if err != nil {
 		return fmt.Errorf("nothing published:\n%w", err)
 	}
