@@ -48,6 +48,13 @@ import (
 // 1396 → 56, tv 1920x1080 3008 → 59, all three in one process 3054 → 74
 // (the fonts package's process-wide fonts and glyph caches, the LED
 // bitmap font's 11 MB among them, outlive each display's Renderer).
+// The live agent is over: run led+tv 1280x720 122 → 70, led+tv 1920x1080
+// 166 → 91. Its live heap at 1080p is ~45-65 MB: the Renderer's two to
+// three cached screens (8.3 MB each), the player's frame and the sim
+// display's (8.3 MB each), the LED bitmap font (11 MB), text shaping's
+// font tables (~6 MB), and a photo's decode when its page is drawn (a
+// 1440×1920 JPEG: ~12 MB for a moment); above the 40 MiB soft limit the GC
+// runs often (~4% CPU here) and the heap grows past it.
 //
 //	go test -run '^$' -bench AgentRSS ./cmd/
 func BenchmarkAgentRSS(b *testing.B) {
