@@ -82,7 +82,8 @@ func Serve(ctx context.Context, repo, addr string, contentDirs []string, secureC
 		windows[v.ID] = fleet.ContentWindows(v)
 	}
 	fl, err := fleet.NewServer(filepath.Join(repo, "fleet.db"), fleet.Opts{SecureCookies: secureCookies,
-		Windows: func(village string) []proof.Window { return windows[village] }})
+		Windows: func(village string) []proof.Window { return windows[village] },
+		Waiting: func() ([]fleet.WaitingItem, error) { return WaitingForFleet(repo) }})
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sunboard/sunboard/content"
 	"github.com/sunboard/sunboard/feed/publish"
+	"github.com/sunboard/sunboard/fleet"
 	"github.com/sunboard/sunboard/render"
 )
 
@@ -115,6 +116,8 @@ type ReviewOpts struct {
 	OutDir string
 	// At is the moment pages are drawn for, China time ("" is now).
 	At string
+	// NoPreview lists the items without drawing them (the fleet page).
+	NoPreview bool
 }
 
 // ReviewItem is one item waiting for a township's approval.
@@ -180,7 +183,11 @@ func Review(repoDir string, o ReviewOpts, out io.Writer) ([]ReviewItem, error) {
 			continue
 		}
 		for _, wv := range w.Villages {
-			its, err := reviewVillage(repoDir, w, wv, prof, filepath.Join(o.OutDir, wv.Village), at)
+			dir := filepath.Join(o.OutDir, wv.Village)
+			if o.NoPreview {
+				dir = ""
+			}
+			its, err := reviewVillage(repoDir, w, wv, prof, dir, at)
 			if err != nil {
 				return nil, err
 			}
@@ -200,7 +207,7 @@ func Review(repoDir string, o ReviewOpts, out io.Writer) ([]ReviewItem, error) {
 }
 
 // reviewVillage loads a staged village, picks its waiting items and
-// renders them into dir.
+// renders them into dir ("" draws nothing).
 func reviewVillage(repoDir string, w publish.Waiting, wv publish.WaitingVillage, prof render.Profile, dir string, at time.Time) ([]ReviewItem, error) {
 	mfs := fstest.MapFS{}
 	for p, b := range wv.Files {
@@ -239,15 +246,17 @@ func reviewVillage(repoDir string, w publish.Waiting, wv publish.WaitingVillage,
 		if it.ApprovedBy != "" {
 			ri.Screen = "审核：" + it.ApprovedBy + " " + it.Approved.In(content.ChinaTime).Format("2006-01-02")
 		}
-		pages, err := r.Item(v, it)
-		if err != nil {
-			return nil, fmt.Errorf("%s/%s.md: %s: %w / 排版失败", name, it.ID, prof.Name, err)
+		if dir != "" {
+			pages, err := r.Item(v, it)
+			if err != nil {
+				return nil, fmt.Errorf("%s/%s.md: %s: %w / 排版失败", name, it.ID, prof.Name, err)
+			}
+			files, err := writePreview(v, pages, prof, filepath.Join(dir, it.ID), at)
+			if err != nil {
+				return nil, err
+			}
+			ri.Previews = files
 		}
-		files, err := writePreview(v, pages, prof, filepath.Join(dir, it.ID), at)
-		if err != nil {
-			return nil, err
-		}
-		ri.Previews = files
 		items = append(items, ri)
 	}
 	for _, rel := range wv.Removed {
@@ -352,4 +361,20 @@ func printReview(out io.Writer, repoDir string, items []ReviewItem) {
 		}
 	}
 	fmt.Fprintf(out, "\nto approve 审核通过: sunpub approve --repo %s --township-key KEYFILE --village %s\n", repoDir, strings.Join(villages, " | "))
+}
+
+// WaitingForFleet lists what waits for township approval for the fleet
+// page's 待审核 list (no previews drawn).
+func WaitingForFleet(repoDir string) ([]fleet.WaitingItem, error) {
+	items, err := Review(repoDir, ReviewOpts{NoPreview: true}, io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fleet.WaitingItem, 0, len(items))
+	for _, it := range items {
+		out = append(out, fleet.WaitingItem{Village: it.Village, VillageName: it.VillageName, Item: it.ID, Title: it.Title,
+			Category: it.Category, Removed: it.Removed, SubmittedAt: it.SubmittedAt, SubmittedBy: it.SubmittedBy,
+			Signatures: it.Signatures, Needed: it.Needed, Privacy: it.Privacy, Screen: it.Screen})
+	}
+	return out, nil
 }

@@ -170,6 +170,11 @@ func TestReviewTownshipKey(t *testing.T) {
 	if _, err := Review(repo, ReviewOpts{TownshipKey: key, Township: "370783-102"}, &rep); err == nil || !strings.Contains(err.Error(), "is for township 370783-101") {
 		t.Errorf("mismatched --township: %v", err)
 	}
+	// The fleet page's list: the same items, nothing drawn.
+	ws, err := WaitingForFleet(repo)
+	if err != nil || len(ws) != 4 || ws[0].Village != "370783-101-001" || ws[0].Needed != 2 || ws[0].SubmittedBy == "" {
+		t.Errorf("WaitingForFleet = %+v, %v", ws, err)
+	}
 }
 
 // TestReviewAfterTownshipAdd: villages the county published alone, then

@@ -354,6 +354,7 @@ var fleetTmpl = template.Must(template.New("fleet").Funcs(funcs).Parse(`<!doctyp
 <meta http-equiv="refresh" content="60"><style>` + css + `</style></head>
 <body><header>{{template "who" .Who}}<h1>村务公开屏 运行总览</h1></header><main>
 <p class="count" id="count">共 {{.Total}} 块屏：正常 <b>{{.OK}}</b>，过期 <b>{{.Stale}}</b>，离线 <b>{{.Offline}}</b>，故障 <b>{{.Errored}}</b>　<span class="meta">更新于 {{when .Now}}</span></p>
+<p><a href="/review">待审核（乡镇审核中的事项）</a></p>
 <div class="grid">{{range .Villages}}<section class="v {{.State}}" data-village="{{.Village}}" data-state="{{.State}}">
 <h2><a href="/village/{{.Village}}">{{.Village}}</a><span class="badge {{.State}}">{{state .State}}</span></h2>
 {{with .Why}}<div class="why">{{.}}</div>{{end}}

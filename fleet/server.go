@@ -40,6 +40,9 @@ type Opts struct {
 	SecureCookies bool
 	// SessionTTL is how long an operator's login lasts. 0 → 8 hours.
 	SessionTTL time.Duration
+	// Waiting, when set, lists the items waiting for township approval
+	// (sunpub review) for the 待审核 page, /review.
+	Waiting func() ([]WaitingItem, error)
 }
 
 // Server is the county's fleet server: it stores what the village agents
@@ -205,6 +208,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("POST /api/screenshot-request", s.form(s.requestScreenshot))
 	m.HandleFunc("GET /shot/{village}/{display}", s.page(s.getShot))
 	m.HandleFunc("GET /village/{village}", s.page(s.getVillage))
+	m.HandleFunc("GET /review", s.page(s.getReview))
 	m.HandleFunc("GET /{$}", s.page(s.getFleet))
 	return m
 }
