@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/sunboard/sunboard/deploy"
+
 	"rsc.io/qr"
 
 	"github.com/sunboard/sunboard/agent"
@@ -120,8 +122,10 @@ func Provision(o Opts, out io.Writer) error {
 		return err
 	}
 	if !o.Force {
-		if _, err := os.Stat(o.Config); err == nil {
-			return fmt.Errorf("%s already exists (the packaged example or an earlier provisioning): pass --force to replace it", o.Config)
+		if old, err := os.ReadFile(o.Config); err == nil {
+			if !bytes.Equal(old, deploy.ExampleConfig) {
+				return fmt.Errorf("%s already exists and is not the packaged example (an earlier provisioning or hand edits): pass --force to replace it", o.Config)
+			}
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}

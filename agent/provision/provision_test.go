@@ -10,6 +10,7 @@ import (
 	"rsc.io/qr"
 
 	"github.com/sunboard/sunboard/agent"
+	"github.com/sunboard/sunboard/deploy"
 )
 
 const rootJSON = `{"signed":{"_type":"root","spec_version":"1.0.31","version":1},"signatures":[]}`
@@ -114,6 +115,33 @@ func TestProvisionForce(t *testing.T) {
 	}
 	if pem2, _ := agent.DevicePublicKey(e.state); !bytes.Equal(pem1, pem2) {
 		t.Error("re-provisioning replaced the device key")
+	}
+}
+
+// TestProvisionOverPackagedExample: on a fresh .deb install the config is
+// the packaged example; provisioning replaces it without --force.
+func TestProvisionOverPackagedExample(t *testing.T) {
+	e := newEnv(t)
+	if err := os.MkdirAll(filepath.Dir(e.config), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(e.config, deploy.ExampleConfig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := Provision(e.opts(), &out); err != nil {
+		t.Fatalf("provision over the packaged example: %v", err)
+	}
+	if cfg, err := agent.LoadConfig(e.config); err != nil || cfg.Feed != "http://county.example:8400/" {
+		t.Errorf("config after provisioning: %+v, %v", cfg, err)
+	}
+	// One changed byte is a technician's edit: kept unless --force.
+	edited := append(bytes.Clone(deploy.ExampleConfig), '#')
+	if err := os.WriteFile(e.config, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Provision(e.opts(), &out); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("provision over an edited config: err = %v, want refusal naming --force", err)
 	}
 }
 
