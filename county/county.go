@@ -39,6 +39,7 @@ func Check(dir string) (*content.Village, error) {
 // A non-nil cache skips laying out items laid out before with the same
 // files and village, by the same sunpub binary.
 func checkFS(dir string, fsys fs.FS, cache *checkCache) (*content.Village, error) {
+	sharePhotos()
 	v, err := content.Load(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("%s:\n%w", dir, err)
@@ -80,6 +81,11 @@ func checkFS(dir string, fsys fs.FS, cache *checkCache) (*content.Village, error
 	}
 	return v, nil
 }
+
+// sharePhotos lets the layouts of all villages reuse each other's fitted
+// photos: a county's villages show the same notices' photos, and decoding
+// them per village was most of a 1,000-village publish.
+var sharePhotos = sync.OnceFunc(func() { render.SharePhotos(64 << 20) })
 
 // PolicyFile is the county's privacy policy, kept in the repository
 // directory; Publish reads it when PublishOpts.Policy is nil.

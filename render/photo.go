@@ -2,11 +2,14 @@ package render
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
 	"io/fs"
+	"sync"
 
 	"github.com/disintegration/imaging"
 	"github.com/sunboard/sunboard/content"
@@ -55,34 +58,30 @@ func (r *Renderer) fitPhoto(v *content.Village, src string, w, h int, keep bool)
 		c.used = r.photoClock
 		return c.img, nil
 	}
-	if v.FS == nil {
-		return nil, fmt.Errorf("照片 %q：村 %q 没有文件夹", src, v.ID)
-	}
-	data, err := readPhoto(v.FS, src)
+	data, err := r.photoData(v, src)
 	if err != nil {
 		return nil, err
 	}
-	im, err := imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
+	sk := sharedKey{sha256.Sum256(data), w, h, r.p.Kind, r.th.bg}
+	if img := shared.get(sk); img != nil {
+		if keep {
+			r.cachePhoto(key, img)
+		}
+		return img, nil
+	}
+	im, err := decodePhoto(sk.sum, data)
 	if err != nil {
-		return nil, fmt.Errorf("照片 %q 已损坏或不完整，请重新导出：%v", src, err)
+		return nil, photoError(src, err)
 	}
 	sw, sh := im.Bounds().Dx(), im.Bounds().Dy()
-	if sw == 0 || sh == 0 {
-		return nil, fmt.Errorf("照片 %q 是空图像", src)
-	}
-	scale := float64(w) / float64(sw)
-	if h > 0 {
-		scale = min(scale, float64(h)/float64(sh))
-	}
+	nw, nh := fitDims(sw, sh, w, h)
 	var out image.Image
 	switch {
-	case scale >= 2:
-		k := int(scale)
-		out = imaging.Resize(im, sw*k, sh*k, imaging.NearestNeighbor)
-	case scale >= 1:
+	case nw >= 2*sw:
+		out = imaging.Resize(im, nw, nh, imaging.NearestNeighbor)
+	case nw >= sw:
 		out = im
 	default:
-		nw, nh := max(1, int(float64(sw)*scale)), max(1, int(float64(sh)*scale))
 		out = shrink(im, nw, nh)
 	}
 	rgba := image.NewRGBA(image.Rect(0, 0, out.Bounds().Dx(), out.Bounds().Dy()))
@@ -91,10 +90,172 @@ func (r *Renderer) fitPhoto(v *content.Village, src string, w, h int, keep bool)
 	if r.p.Kind == LEDMono {
 		dither(rgba, r.th.text, r.th.bg)
 	}
+	shared.put(sk, rgba)
 	if keep {
 		r.cachePhoto(key, rgba)
 	}
 	return rgba, nil
+}
+
+// fittedSize is the size fitPhoto would return, without decoding a photo
+// whose full decode this process has already done once (see probes): a TV
+// page's layout needs only the size, and sunpub lays out the same shared
+// photo for every village that shows it.
+func (r *Renderer) fittedSize(v *content.Village, src string, w, h int) (int, int, error) {
+	if c, ok := r.photos[photoKey{v.ID, src, w, h}]; ok {
+		return c.img.Rect.Dx(), c.img.Rect.Dy(), nil
+	}
+	data, err := r.photoData(v, src)
+	if err != nil {
+		return 0, 0, err
+	}
+	sum := sha256.Sum256(data)
+	p, ok := probes.get(sum)
+	if !ok {
+		// decodePhoto records the probe.
+		if _, err := decodePhoto(sum, data); err != nil {
+			return 0, 0, photoError(src, err)
+		}
+		p, _ = probes.get(sum)
+	}
+	if p.err != nil {
+		return 0, 0, photoError(src, p.err)
+	}
+	nw, nh := fitDims(p.w, p.h, w, h)
+	return nw, nh, nil
+}
+
+func (r *Renderer) photoData(v *content.Village, src string) ([]byte, error) {
+	if v.FS == nil {
+		return nil, fmt.Errorf("照片 %q：村 %q 没有文件夹", src, v.ID)
+	}
+	return readPhoto(v.FS, src)
+}
+
+var errEmptyPhoto = errors.New("empty image")
+
+func photoError(src string, err error) error {
+	if err == errEmptyPhoto {
+		return fmt.Errorf("照片 %q 是空图像", src)
+	}
+	return fmt.Errorf("照片 %q 已损坏或不完整，请重新导出：%v", src, err)
+}
+
+// decodePhoto decodes with the EXIF orientation applied and records what
+// it found in probes.
+func decodePhoto(sum [32]byte, data []byte) (image.Image, error) {
+	im, err := imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
+	if err == nil && (im.Bounds().Dx() == 0 || im.Bounds().Dy() == 0) {
+		err = errEmptyPhoto
+	}
+	p := probe{err: err}
+	if err == nil {
+		p.w, p.h = im.Bounds().Dx(), im.Bounds().Dy()
+	}
+	probes.put(sum, p)
+	return im, err
+}
+
+// fitDims fits an upright sw×sh photo in w×h (h == 0: width only):
+// enlarged by a whole factor when that factor is 2 or more, kept when it
+// fits, shrunk otherwise.
+func fitDims(sw, sh, w, h int) (int, int) {
+	scale := float64(w) / float64(sw)
+	if h > 0 {
+		scale = min(scale, float64(h)/float64(sh))
+	}
+	switch {
+	case scale >= 2:
+		k := int(scale)
+		return sw * k, sh * k
+	case scale >= 1:
+		return sw, sh
+	}
+	return max(1, int(float64(sw)*scale)), max(1, int(float64(sh)*scale))
+}
+
+// probe is what a full decode of one photo's bytes found: its upright
+// size, or why it cannot be shown. A few dozen bytes each; the map is
+// started over when full.
+type probe struct {
+	w, h int
+	err  error
+}
+
+const maxProbes = 4096
+
+type probeMemo struct {
+	mu sync.Mutex
+	m  map[[32]byte]probe
+}
+
+var probes = probeMemo{m: make(map[[32]byte]probe)}
+
+func (pm *probeMemo) get(sum [32]byte) (probe, bool) {
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	p, ok := pm.m[sum]
+	return p, ok
+}
+
+func (pm *probeMemo) put(sum [32]byte, p probe) {
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	if len(pm.m) >= maxProbes {
+		clear(pm.m)
+	}
+	pm.m[sum] = p
+}
+
+// sharedKey names a fitted photo by its bytes and everything fitting and
+// drawing it depends on.
+type sharedKey struct {
+	sum  [32]byte
+	w, h int
+	kind Kind
+	bg   color.RGBA
+}
+
+// fittedMemo holds fitted photos for every Renderer of the process; off
+// (max 0) unless SharePhotos turns it on. Its images are never written
+// after insertion.
+type fittedMemo struct {
+	mu         sync.Mutex
+	max, bytes int
+	m          map[sharedKey]*image.RGBA
+}
+
+var shared fittedMemo
+
+// SharePhotos lets every Renderer in this process reuse photos another one
+// has fitted, up to maxBytes in all: sunpub lays out one shared photo for
+// each of a thousand villages. The agent, showing one village, leaves it
+// off and keeps its memory.
+func SharePhotos(maxBytes int) {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	shared.max, shared.bytes, shared.m = maxBytes, 0, make(map[sharedKey]*image.RGBA)
+}
+
+func (f *fittedMemo) get(k sharedKey) *image.RGBA {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.m[k]
+}
+
+func (f *fittedMemo) put(k sharedKey, img *image.RGBA) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(img.Pix)
+	if f.max == 0 || n > f.max/8 {
+		return
+	}
+	if f.bytes+n > f.max {
+		clear(f.m)
+		f.bytes = 0
+	}
+	f.m[k] = img
+	f.bytes += n
 }
 
 // cachePhoto adds img, evicting least recently used photos over the
@@ -209,7 +370,16 @@ func (r *Renderer) photoBlock(v *content.Village, b content.Block, x, w int, box
 		gap = r.px(8)
 		ph = box.Y - capH - gap
 	}
-	img, err := r.fitPhoto(v, b.Src, w, max(ph, 0), r.led())
+	var img *image.RGBA
+	var iw, ih int
+	var err error
+	if r.led() {
+		if img, err = r.fitPhoto(v, b.Src, w, 0, true); err == nil {
+			iw, ih = img.Rect.Dx(), img.Rect.Dy()
+		}
+	} else {
+		iw, ih, err = r.fittedSize(v, b.Src, w, max(ph, 0))
+	}
 	if err != nil {
 		r.probs = append(r.probs, err.Error())
 		msg := capF.wrap("（照片无法显示："+b.Src+"）", w)
@@ -222,7 +392,6 @@ func (r *Renderer) photoBlock(v *content.Village, b content.Block, x, w int, box
 		}
 		return blk
 	}
-	iw, ih := img.Rect.Dx(), img.Rect.Dy()
 	ix := x + (w-iw)/2
 	blk := &block{h: ih + gap + capH, own: !r.led(), photo: image.Rect(ix, 0, ix+iw, ih)}
 	for _, l := range caption {
@@ -233,10 +402,7 @@ func (r *Renderer) photoBlock(v *content.Village, b content.Block, x, w int, box
 	// change never decodes. A TV page is drawn each time it comes on
 	// screen: it keeps the photo's name, not its pixels, and takes it
 	// from the photo cache or decodes it again.
-	keep := img
-	if !r.led() {
-		keep = nil
-	}
+	keep := img // nil on TV
 	fitH := max(ph, 0)
 	blk.draw = func(dst *image.RGBA, y int) {
 		pic := keep

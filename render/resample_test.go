@@ -1,12 +1,17 @@
 package render
 
 import (
+	"bytes"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/disintegration/imaging"
+	"github.com/sunboard/sunboard/content"
 )
 
 func TestShrink(t *testing.T) {
@@ -99,4 +104,64 @@ func BenchmarkShrinkReceipt(b *testing.B) {
 			imaging.Resize(src, 300, 400, imaging.CatmullRom)
 		}
 	})
+}
+
+// TestFittedSize: a TV layout's size-only answer is fitPhoto's size, for
+// enlarging, keeping and shrinking, and a broken photo's error names the
+// file each village calls it, though its bytes were decoded once.
+func TestFittedSize(t *testing.T) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 300, 400)), nil); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	broken := good[:len(good)/2]
+	v := &content.Village{ID: "v", FS: fstest.MapFS{"a.jpg": {Data: good}, "bad.jpg": {Data: broken}, "also-bad.jpg": {Data: broken}}}
+	r := mustRenderer(t, "tv", "1280x720")
+	for _, box := range []image.Point{{1000, 900}, {700, 0}, {300, 400}, {200, 200}, {97, 1000}} {
+		w, h, err := r.fittedSize(v, "a.jpg", box.X, box.Y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := r.fitPhoto(v, "a.jpg", box.X, box.Y, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.Rect.Size() != image.Pt(w, h) {
+			t.Errorf("box %v: fittedSize %dx%d, fitPhoto %v", box, w, h, img.Rect.Size())
+		}
+	}
+	for _, name := range []string{"bad.jpg", "also-bad.jpg"} {
+		if _, _, err := r.fittedSize(v, name, 500, 500); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "已损坏") {
+			t.Errorf("fittedSize(%s): err = %v, want the broken-photo error naming it", name, err)
+		}
+	}
+}
+
+// TestSharePhotos: with sharing on, a second Renderer (another village
+// showing the same photo) gets the first one's fitted image; off, each
+// decodes its own.
+func TestSharePhotos(t *testing.T) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 640, 480)), nil); err != nil {
+		t.Fatal(err)
+	}
+	fit := func() (*image.RGBA, *image.RGBA) {
+		a := &content.Village{ID: "a", FS: fstest.MapFS{"p.jpg": {Data: buf.Bytes()}}}
+		b := &content.Village{ID: "b", FS: fstest.MapFS{"q.jpg": {Data: buf.Bytes()}}}
+		i1, err1 := mustRenderer(t, "led-rgb", "128x64").loadPhoto(a, "p.jpg", 128, 0)
+		i2, err2 := mustRenderer(t, "led-rgb", "128x64").loadPhoto(b, "q.jpg", 128, 0)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		return i1, i2
+	}
+	if i1, i2 := fit(); i1 == i2 {
+		t.Error("sharing off: two renderers share one fitted photo")
+	}
+	SharePhotos(8 << 20)
+	defer SharePhotos(0)
+	if i1, i2 := fit(); i1 != i2 {
+		t.Error("sharing on: the second renderer fitted the photo again")
+	}
 }
