@@ -49,8 +49,9 @@ var benchProfiles = []pageCase{
 	{"tv", "720x576"}, {"tv", "1280x720"}, {"tv", "1920x1080"},
 }
 
-// BenchmarkVillage100 renders every page of the 100-item village per
-// profile with a fresh Renderer (photos decoded each time). HeapInuse-MB
+// BenchmarkVillage100 lays out every page of the 100-item village per
+// profile with a fresh Renderer (TV pages are drawn when shown; see
+// BenchmarkDrawEveryPage for the pixels). HeapInuse-MB
 // and Sys-MB are read after the render with all its pages still held, as
 // player.Playlist holds them, and (TV) after playing the first pages, so
 // the Renderer's cache of screens or strips is full. Sys-MB only grows within one
@@ -104,6 +105,43 @@ func BenchmarkVillage100(b *testing.B) {
 			b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "HeapInuse-MB")
 			b.ReportMetric(float64(ms.Sys)/(1<<20), "Sys-MB")
 			runtime.KeepAlive(pages)
+		})
+	}
+}
+
+// BenchmarkDrawEveryPage lays out and draws every page of the 100-item
+// village (20 photos) per profile, as `sunboard render` does: a fresh
+// Renderer each time, each page's first frame drawn in full (Still), TV
+// photos decoded and fitted for the page that shows them.
+func BenchmarkDrawEveryPage(b *testing.B) {
+	v := village100(b)
+	for _, pc := range benchProfiles {
+		b.Run(pc.profile+"-"+pc.size, func(b *testing.B) {
+			p, err := ParseProfile(pc.profile, pc.size)
+			if err != nil {
+				b.Fatal(err)
+			}
+			dst := image.NewRGBA(image.Rect(0, 0, p.Width, p.Height))
+			n := 0
+			for b.Loop() {
+				r, err := New(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = 0
+				for _, it := range v.Items {
+					ps, err := r.Item(v, it)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, pg := range ps {
+						pg.Still(dst)
+						n++
+					}
+				}
+			}
+			b.ReportMetric(float64(n), "pages/op")
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64(n), "ms/page")
 		})
 	}
 }
