@@ -146,12 +146,12 @@ func (r *reporter) uploadProof(ctx context.Context) error {
 	if err != nil || len(entries) == 0 {
 		return err
 	}
-	err = fleet.UploadProof(ctx, r.client, r.a.cfg.Fleet, r.a.cfg.Village, entries)
+	err = fleet.UploadProof(ctx, r.client, r.a.cfg.Fleet, r.a.cfg.Village, entries, r.key)
 	var ue *fleet.UploadError
 	if errors.As(err, &ue) && ue.Status == http.StatusConflict {
 		// The server holds less than we thought: send from its head.
 		if entries, err = r.a.proof.Since(ue.Head); err == nil {
-			err = fleet.UploadProof(ctx, r.client, r.a.cfg.Fleet, r.a.cfg.Village, entries)
+			err = fleet.UploadProof(ctx, r.client, r.a.cfg.Fleet, r.a.cfg.Village, entries, r.key)
 		}
 	}
 	return err

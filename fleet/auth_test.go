@@ -364,8 +364,8 @@ func TestDeviceOnlyOwnVillage(t *testing.T) {
 	d := newDevice(t, 2)
 	d.show(t, 3)
 	es, _ := d.log.Since(0)
-	if st, _ := e.postProof(t, village101, lines(es)); st != http.StatusUnprocessableEntity {
-		t.Errorf("proof for 101 from 102's board: %d, want 422", st)
+	if st, _ := e.postProof(t, village101, lines(es), d.key); st != http.StatusForbidden {
+		t.Errorf("proof for 101 from 102's board: %d, want 403", st)
 	}
 	if h := e.fleet(t)[village101]; h.Heartbeat != nil || len(h.Shots) != 0 || h.ProofHeld != 0 {
 		t.Errorf("village 101 took another board's reports: %+v", h)

@@ -22,7 +22,8 @@
 //
 //	POST /api/heartbeat        signed heartbeat (403 when unknown or badly signed; 409 when older than the one held)
 //	POST /api/screenshot       PNG body, headers X-Sunboard-Village/-Display/-Time/-Signature
-//	POST /api/proof?village=V  proof log lines; answers {"seq","hash"} of the last held
+//	POST /api/proof?village=V  proof log lines, headers X-Sunboard-Village/-Time/-Signature (the
+//	                           request signed by the device too); answers {"seq","hash"} of the last held
 //	GET  /api/proof/head?village=V
 //	GET  /api/fleet.json       every village the operator may see, worst first
 //	GET  /api/audit?village=V  the audit answer (`sunpub audit`)

@@ -333,9 +333,18 @@ func (d *device) show(t *testing.T, n int) {
 	}
 }
 
-func (e *env) postProof(t *testing.T, village string, body []byte) (int, ProofReply) {
+// postProof posts body as a proof upload for village, the request signed
+// with key (nil: unsigned).
+func (e *env) postProof(t *testing.T, village string, body []byte, key ed25519.PrivateKey) (int, ProofReply) {
 	t.Helper()
-	resp, err := e.http.Client().Post(e.http.URL+PathProof+"?village="+village, "application/x-ndjson", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, e.http.URL+PathProof+"?village="+village, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != nil {
+		req.Header = signProofUpload(village, body, key)
+	}
+	resp, err := e.http.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +375,7 @@ func TestProofUpload(t *testing.T) {
 		t.Fatalf("head of an empty village: %d, %v", head, err)
 	}
 	es, _ := d.log.Since(head)
-	if err := UploadProof(e.ctx, c, e.http.URL, villageA, es); err != nil {
+	if err := UploadProof(e.ctx, c, e.http.URL, villageA, es, d.key); err != nil {
 		t.Fatalf("upload: %v", err)
 	}
 	if head, _ = ProofHead(e.ctx, c, e.http.URL, villageA); head != 1200 {
@@ -378,7 +387,7 @@ func TestProofUpload(t *testing.T) {
 	down := httptest.NewServer(http.NotFoundHandler())
 	down.Close()
 	backlog, _ := d.log.Since(head)
-	if err := UploadProof(e.ctx, c, down.URL, villageA, backlog); err == nil {
+	if err := UploadProof(e.ctx, c, down.URL, villageA, backlog, d.key); err == nil {
 		t.Fatal("upload to a closed server succeeded")
 	}
 	d.show(t, 10)
@@ -391,12 +400,12 @@ func TestProofUpload(t *testing.T) {
 	if len(backlog) != 40 {
 		t.Fatalf("backlog: %d entries, want 40", len(backlog))
 	}
-	if err := UploadProof(e.ctx, c, e.http.URL, villageA, backlog); err != nil {
+	if err := UploadProof(e.ctx, c, e.http.URL, villageA, backlog, d.key); err != nil {
 		t.Fatalf("backlog upload: %v", err)
 	}
 	// A retry after a lost answer re-sends entries held: harmless.
 	all, _ := d.log.Since(1230)
-	if err := UploadProof(e.ctx, c, e.http.URL, villageA, all); err != nil {
+	if err := UploadProof(e.ctx, c, e.http.URL, villageA, all, d.key); err != nil {
 		t.Fatalf("overlapping retry: %v", err)
 	}
 	if head, _ = ProofHead(e.ctx, c, e.http.URL, villageA); head != 1240 {
@@ -425,20 +434,28 @@ func TestProofUpload(t *testing.T) {
 		{"signed by another key", lines(func() []proof.Entry { o := newDevice(t, 7); o.show(t, 3); x, _ := o.log.Since(0); return x }()), 422, "differs"},
 		{"gap", lines(next[2:]), 409, "send from 1241"},
 	} {
-		st, r := e.postProof(t, villageA, c.body)
+		st, r := e.postProof(t, villageA, c.body, d.key)
 		if st != c.status || r.Seq != 1240 || !strings.Contains(r.Error, c.reason) {
 			t.Errorf("%s: %d seq %d %q, want %d seq 1240 containing %q", c.name, st, r.Seq, r.Error, c.status, c.reason)
 		}
 	}
-	if st, _ := e.postProof(t, villageB, body); st != 403 {
+	if st, _ := e.postProof(t, villageB, body, d.key); st != 403 {
 		t.Errorf("upload for an unregistered village: %d, want 403", st)
+	}
+	// Requests the board did not sign are refused before their entries are
+	// looked at, and flag nothing: a stranger cannot make a village look
+	// tampered with.
+	for name, key := range map[string]ed25519.PrivateKey{"unsigned": nil, "request signed by another key": newDevice(t, 9).key} {
+		if st, r := e.postProof(t, villageA, lines(tampered), key); st != 403 || !strings.Contains(r.Error, "not signed") {
+			t.Errorf("%s: %d %q, want 403 not signed", name, st, r.Error)
+		}
 	}
 	v := e.fleet(t)[villageA]
 	if len(v.Problems) != 5 || v.ProofHeld != 1240 {
 		t.Errorf("problems %d (want 5: the gap is not one), held %d: %+v", len(v.Problems), v.ProofHeld, v.Problems)
 	}
 	// The good batch still goes in after the refusals.
-	if err := UploadProof(e.ctx, c, e.http.URL, villageA, next); err != nil {
+	if err := UploadProof(e.ctx, c, e.http.URL, villageA, next, d.key); err != nil {
 		t.Fatalf("good batch after refusals: %v", err)
 	}
 
@@ -464,7 +481,7 @@ func TestVillagePage(t *testing.T) {
 	e.srv.Register(villageA, pub(d.key))
 	d.show(t, 200)
 	es, _ := d.log.Since(0)
-	if err := UploadProof(e.ctx, e.http.Client(), e.http.URL, villageA, es[:150]); err != nil {
+	if err := UploadProof(e.ctx, e.http.Client(), e.http.URL, villageA, es[:150], d.key); err != nil {
 		t.Fatal(err)
 	}
 	h := heartbeat(villageA, t0)

@@ -19,12 +19,14 @@ import (
 	"github.com/sunboard/sunboard/player/proof"
 )
 
-// Signature contexts keep the device key's signatures on heartbeats and
-// screenshots apart from each other and from proof-of-display records
-// ("sunboard-proof-v1:"), so one can never be replayed as another.
+// Signature contexts keep the device key's signatures on heartbeats,
+// screenshots and proof uploads apart from each other and from
+// proof-of-display records ("sunboard-proof-v1:"), so one can never be
+// replayed as another.
 const (
-	heartbeatContext  = "sunboard-heartbeat-v1:"
-	screenshotContext = "sunboard-screenshot-v1:"
+	heartbeatContext   = "sunboard-heartbeat-v1:"
+	screenshotContext  = "sunboard-screenshot-v1:"
+	proofUploadContext = "sunboard-proof-upload-v1:"
 )
 
 // Paths under the fleet server's base URL.
@@ -207,12 +209,35 @@ func ProofHead(ctx context.Context, client *http.Client, base, village string) (
 	return r.Seq, nil
 }
 
+// proofUploadMessage is what a proof upload request's signature covers.
+// Its entries are signed one by one already; signing the request too
+// means only the board itself can make the server look at a batch, so a
+// stranger posting garbage cannot get its village flagged 故障.
+func proofUploadMessage(village, sent string, body []byte) []byte {
+	sum := sha256.Sum256(body)
+	return []byte(proofUploadContext + village + "\n" + sent + "\n" + hex.EncodeToString(sum[:]))
+}
+
+// signProofUpload is the headers of a proof upload request signed by key.
+func signProofUpload(village string, body []byte, key ed25519.PrivateKey) http.Header {
+	sent := time.Now().UTC().Format(time.RFC3339Nano)
+	h := http.Header{}
+	h.Set(HeaderVillage, village)
+	h.Set(HeaderTime, sent)
+	h.Set(HeaderSignature, base64.StdEncoding.EncodeToString(ed25519.Sign(key, proofUploadMessage(village, sent, body))))
+	return h
+}
+
 // UploadProof sends entries (from log.Since) in batches of ProofBatch as
-// JSON lines, each batch after the last seq the server says it holds.
+// JSON lines, each request signed with the device key, each batch after
+// the last seq the server says it holds.
 // Entries the server already holds are skipped, so an upload retried after
 // a lost answer is harmless. A refused batch (tampered, reordered, gap)
 // returns an *UploadError with the server's head.
-func UploadProof(ctx context.Context, client *http.Client, base, village string, entries []proof.Entry) error {
+func UploadProof(ctx context.Context, client *http.Client, base, village string, entries []proof.Entry, key ed25519.PrivateKey) error {
+	if len(key) != ed25519.PrivateKeySize {
+		return fmt.Errorf("upload proof for %s: device key has %d bytes, want %d", village, len(key), ed25519.PrivateKeySize)
+	}
 	u := strings.TrimSuffix(base, "/") + PathProof + "?village=" + url.QueryEscape(village)
 	var head uint64
 	for len(entries) > 0 {
@@ -227,7 +252,7 @@ func UploadProof(ctx context.Context, client *http.Client, base, village string,
 		for _, e := range entries[:n] {
 			buf.Write(e.MarshalLine())
 		}
-		r, err := post(ctx, client, u, "application/x-ndjson", nil, buf.Bytes())
+		r, err := post(ctx, client, u, "application/x-ndjson", signProofUpload(village, buf.Bytes(), key), buf.Bytes())
 		if err != nil {
 			return fmt.Errorf("upload proof seq %d–%d for %s: %w", entries[0].Record.Seq, entries[n-1].Record.Seq, village, err)
 		}

@@ -371,6 +371,15 @@ func (s *Server) postProof(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusRequestEntityTooLarge, ProofReply{Error: "read proof upload: " + err.Error()})
 		return
 	}
+	sig, err := base64.StdEncoding.DecodeString(r.Header.Get(HeaderSignature))
+	if err != nil || r.Header.Get(HeaderVillage) != village ||
+		!ed25519.Verify(pub, proofUploadMessage(village, r.Header.Get(HeaderTime), body), sig) {
+		// Not the board: refused without a word on the fleet page, or anyone
+		// could have a village shown 故障 by posting garbage for it.
+		s.opts.Logf("fleet: refused proof upload for %s from %s: not signed by its registered device key", village, r.RemoteAddr)
+		writeJSON(w, http.StatusForbidden, ProofReply{Error: fmt.Sprintf("proof upload for %s: not signed by the village's registered device key", village)})
+		return
+	}
 	s.proofMu.Lock()
 	defer s.proofMu.Unlock()
 	var head proof.Entry
