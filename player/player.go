@@ -44,6 +44,15 @@ type Output struct {
 	FPS      int // frames per second; 0 → 30
 }
 
+// PartialDrawer is a display that keeps what it was last given and is
+// better off converting only what changed (an RGB565 framebuffer: every
+// pixel it is given costs a conversion). While a page stands still, the
+// player gives it only the clock and the crawl.
+type PartialDrawer interface {
+	display.Drawer
+	DrawsPartial() bool
+}
+
 // Showing is what one display shows right now, for the status page.
 type Showing struct {
 	Display string    `json:"display"`
@@ -229,19 +238,34 @@ func (p *Player) show(ctx context.Context, o Output, tick *time.Ticker, fr *fram
 	buf := fr.img
 	dwell := p.Schedule.dwell()
 	hold := time.Duration(float64(page.Duration()) * dwell)
+	pd, partial := o.Dev.(PartialDrawer)
+	partial = partial && pd.DrawsPartial()
+	prev := time.Duration(-1) // no frame of this page on the display yet
 	for {
 		t := p.now().Sub(start)
 		if t >= hold {
 			return true
 		}
+		pt := time.Duration(float64(t) / dwell)
 		fr.mu.Lock()
-		page.Frame(buf, time.Duration(float64(t)/dwell))
+		page.Frame(buf, pt)
 		fr.mu.Unlock()
 		p.lastFrame.Store(time.Now().UnixNano())
-		if err := o.Dev.Draw(buf.Bounds(), buf, buf.Bounds().Min); err != nil {
-			*drawErrs++
-			if *drawErrs%100 == 1 {
-				log.Printf("display %s: draw: %v", o.Name, err)
+		damage := [2]image.Rectangle{buf.Bounds()}
+		if partial && prev >= 0 {
+			damage = page.Changed(buf.Bounds(), prev, pt)
+		}
+		prev = pt
+		for _, r := range damage {
+			if r.Empty() {
+				continue
+			}
+			if err := o.Dev.Draw(r, buf, r.Min); err != nil {
+				prev = -1 // the display may hold anything now: all of the next frame
+				*drawErrs++
+				if *drawErrs%100 == 1 {
+					log.Printf("display %s: draw: %v", o.Name, err)
+				}
 			}
 		}
 		select {

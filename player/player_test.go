@@ -1,6 +1,7 @@
 package player
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"image/color"
@@ -188,5 +189,55 @@ func TestUrgentRepeats(t *testing.T) {
 		if (i%2 == 0) != (it == "flood") {
 			t.Fatalf("runs = %v, want the urgent notice between every other item", seq)
 		}
+	}
+}
+
+// partialDrawer is a fakeDrawer that takes partial draws, counting pixels.
+type partialDrawer struct {
+	fakeDrawer
+	pixels, full atomic.Int64
+}
+
+func (f *partialDrawer) DrawsPartial() bool { return true }
+func (f *partialDrawer) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
+	f.pixels.Add(int64(r.Dx() * r.Dy()))
+	if r == f.img.Rect {
+		f.full.Add(1)
+	}
+	return f.fakeDrawer.Draw(r, src, sp)
+}
+
+// TestPartialDraws: a display that takes partial draws is given the whole
+// first frame of a page, then only what changes (the clock, the crawl),
+// and still ends up showing exactly the player's last frame.
+func TestPartialDraws(t *testing.T) {
+	prof, _ := render.ParseProfile("tv", "1280x720")
+	r, err := render.New(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offset := time.Until(day("2026-11-22").Add(10 * time.Hour))
+	now := func() time.Time { return time.Now().Add(offset) }
+	v := &content.Village{ID: "370783-101-001", Name: "东升村", Items: []*content.Item{
+		item("flood", "村务公开/通告栏", "2026-11-20", "2026-11-30", content.Urgent),
+		item("fin", "财务公开/收支情况", "2026-11-05", "2026-12-04", content.Normal)}}
+	src := func() (Content, bool) { return Content{Village: v, Version: 1}, true }
+	dev := &partialDrawer{fakeDrawer: fakeDrawer{img: image.NewRGBA(image.Rect(0, 0, 1280, 720))}}
+	p := New(src, now, Output{Name: "tv", Dev: dev, Renderer: r, FPS: 50})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	waitFor(t, "frames", func() bool { return dev.frames.Load() >= 40 })
+	cancel()
+	<-done
+	full := int64(1280 * 720)
+	if dev.full.Load() < 1 || dev.pixels.Load() >= full*dev.full.Load()+full*(dev.frames.Load()-dev.full.Load())/4 {
+		t.Errorf("%d draws, %d of them full, %d px in all: standing frames were not drawn in part", dev.frames.Load(), dev.full.Load(), dev.pixels.Load())
+	}
+	last := p.Snapshot("tv")
+	dev.mu.Lock()
+	defer dev.mu.Unlock()
+	if !bytes.Equal(last.Pix, dev.img.Pix) {
+		t.Error("the display built from partial draws differs from the player's last frame")
 	}
 }

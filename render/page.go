@@ -156,6 +156,26 @@ func (p *Page) Frame(dst *image.RGBA, t time.Duration) {
 	p.overlay(dst)
 }
 
+// Changed is the part of a display at bounds in which Frame at t can
+// differ from Frame at prev of this page into the same image: the clock
+// and the crawl while the page itself stands still, all of it when it has
+// scrolled (or is a marquee). A display that must convert every pixel it
+// is given (an RGB565 framebuffer) converts only that. Two rectangles,
+// not their union: the clock is in the top band, the crawl at the bottom.
+func (p *Page) Changed(bounds image.Rectangle, prev, t time.Duration) [2]image.Rectangle {
+	if p.speed > 0 || p.offset(prev) != p.offset(t) {
+		return [2]image.Rectangle{bounds}
+	}
+	var d [2]image.Rectangle
+	if p.clock != nil {
+		d[0] = image.Rectangle{Min: p.clockAt, Max: p.clockAt.Add(image.Pt(5*p.clock.cw, p.clock.ch))}.Add(bounds.Min).Intersect(bounds)
+	}
+	if p.ticker != nil {
+		d[1] = image.Rect(bounds.Min.X, bounds.Min.Y+p.ticker.top, bounds.Max.X, bounds.Max.Y).Intersect(bounds)
+	}
+	return d
+}
+
 // Still draws into dst (the display's size, at dst.Bounds().Min) the
 // page's first frame, as Frame(dst, 0), for operators' stills: a TV page
 // is painted straight into dst rather than through the Renderer's cache

@@ -165,3 +165,52 @@ func steadyAllocs(runs int, f func()) float64 {
 	}
 	return n
 }
+
+// TestChanged: outside Changed(prev, t), the frames at prev and t of one
+// page are identical, even with the clock turning a minute between them;
+// a standing TV page changes only in its clock and crawl.
+func TestChanged(t *testing.T) {
+	v := sampleVillage()
+	for _, size := range []string{"1280x720", "720x576"} {
+		r := mustRenderer(t, "tv", size)
+		tk := r.Ticker("紧急通知：11月23日至25日寒潮大风，请加固大棚、谨防煤气中毒。")
+		bounds := image.Rect(0, 0, r.p.Width, r.p.Height)
+		small := 0
+		for _, it := range v.Items {
+			ps, err := r.Item(v, it)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n, p := range ps {
+				p.SetTicker(tk)
+				d := p.Duration()
+				for _, pair := range [][2]time.Duration{{0, 40 * time.Millisecond}, {time.Second, 3 * time.Second}, {d / 2, d/2 + 40*time.Millisecond}, {0, d - time.Millisecond}} {
+					now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+					p.SetClock(func() time.Time { return now })
+					a := image.NewRGBA(bounds)
+					p.Frame(a, pair[0])
+					now = now.Add(time.Minute + 700*time.Millisecond)
+					b := image.NewRGBA(bounds)
+					p.Frame(b, pair[1])
+					ch := p.Changed(bounds, pair[0], pair[1])
+					if ch[0] != bounds {
+						small++
+					}
+					for y := 0; y < bounds.Dy(); y++ {
+						for x := 0; x < bounds.Dx(); x++ {
+							if image.Pt(x, y).In(ch[0]) || image.Pt(x, y).In(ch[1]) {
+								continue
+							}
+							if a.RGBAAt(x, y) != b.RGBAAt(x, y) {
+								t.Fatalf("%s %s page %d frames %v→%v: pixel (%d,%d) changed outside %v", size, it.ID, n+1, pair[0], pair[1], x, y, ch)
+							}
+						}
+					}
+				}
+			}
+		}
+		if small == 0 {
+			t.Errorf("%s: no frame pair of a standing page had less than the whole screen to redraw", size)
+		}
+	}
+}

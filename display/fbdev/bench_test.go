@@ -6,6 +6,10 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/sunboard/sunboard/content"
+	"github.com/sunboard/sunboard/content/sample"
+	"github.com/sunboard/sunboard/render"
 )
 
 // copyRatios times draw against plain copies of dstBytes and of srcBytes,
@@ -81,6 +85,61 @@ func BenchmarkCopyFloor(b *testing.B) {
 			for b.Loop() {
 				copy(dst, src)
 			}
+		})
+	}
+}
+
+// BenchmarkPlayedFrame1080p is what a played TV page costs the framebuffer
+// per frame: the player gives a display that DrawsPartial only what
+// changed while a page stands (the clock and the crawl,
+// render.Page.Changed), the whole screen at a page change or a scroll.
+// ns/op is the page's Frame and the Draws of a standing page; x-copy
+// compares the Draws alone with a copy of a whole frame's framebuffer
+// bytes, like BenchmarkDraw1080p's.
+func BenchmarkPlayedFrame1080p(b *testing.B) {
+	v, err := content.Load(sample.Village())
+	if err != nil {
+		b.Fatal(err)
+	}
+	prof, _ := render.ParseProfile("tv", "1920x1080")
+	r, err := render.New(prof)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ps, err := r.Item(v, v.Items[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := ps[0]
+	p.SetTicker(r.Ticker("紧急通知：寒潮大风天气请做好防范 · 2026年10月村集体收支明细 · 2026年第四季度低保金发放名单"))
+	clock := time.Date(2026, 11, 22, 9, 0, 0, 0, content.ChinaTime)
+	p.SetClock(func() time.Time { return clock })
+	buf := image.NewRGBA(image.Rect(0, 0, 1920, 1080))
+	for _, f := range []Format{RGB565, XRGB8888} {
+		b.Run(f.String(), func(b *testing.B) {
+			fb := newFake(f, 1920, 1080, 0)
+			d, err := newDev(fb, "fake", &Opts{NoVSync: true, Workers: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			t := time.Second
+			p.Frame(buf, t)
+			_ = d.Draw(d.Bounds(), buf, image.Point{})
+			draws := func() {
+				for _, rc := range p.Changed(buf.Bounds(), t-40*time.Millisecond, t) {
+					if !rc.Empty() {
+						_ = d.Draw(rc, buf, rc.Min)
+					}
+				}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				t += 40 * time.Millisecond
+				clock = clock.Add(40 * time.Millisecond)
+				p.Frame(buf, t)
+				draws()
+			}
+			copyRatios(b, draws, len(fb.mem), len(buf.Pix))
 		})
 	}
 }

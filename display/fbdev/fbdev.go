@@ -306,6 +306,12 @@ func (d *Dev) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
 	return nil
 }
 
+// DrawsPartial says the screen keeps what it was given, so a player may
+// pass only what changed: each pixel drawn costs a conversion (18× a copy
+// in RGB565 at 1080p), and a standing TV page changes only in its clock
+// and crawl.
+func (d *Dev) DrawsPartial() bool { return true }
+
 // blit converts rectangle r of the screen from s at sp; r is already
 // clipped. Big rectangles are split into bands of rows, one per worker.
 func (d *Dev) blit(r image.Rectangle, s *image.RGBA, sp image.Point) {
