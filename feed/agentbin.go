@@ -17,7 +17,7 @@ import (
 )
 
 // CountyTarget is the signed info of a target the county's top-level
-// targets key signed itself (agent releases: publish.AgentPath).
+// targets key signed itself (agent releases: release.Path).
 type CountyTarget struct {
 	Path   string
 	Length int64

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sunboard/sunboard/feed/release"
+
 	"github.com/sunboard/sunboard/feed"
 )
 
@@ -19,17 +21,17 @@ import (
 // its version, as a signed target would be: FetchCountyTarget writes it to
 // the path want returns.
 type fakeFeed struct {
-	rel  Release
+	rel  release.Meta
 	body []byte
 }
 
 func newFakeFeed(version string, revoked ...string) *fakeFeed {
-	return &fakeFeed{rel: Release{Version: version, Arch: "linux-test", Revoked: revoked},
+	return &fakeFeed{rel: release.Meta{Version: version, Arch: "linux-test", Revoked: revoked},
 		body: []byte("#!/bin/sh\necho " + version + " linux-test\n")}
 }
 
 func (f *fakeFeed) FetchCountyTarget(_ context.Context, p string, want func(feed.CountyTarget) (string, error)) (feed.CountyTarget, error) {
-	if p != TargetPath("linux-test") {
+	if p != release.Path("linux-test") {
 		return feed.CountyTarget{}, feed.ErrNoTarget
 	}
 	sum := sha256.Sum256(f.body)
@@ -292,24 +294,5 @@ func TestLauncher(t *testing.T) {
 	// A package upgrade to 0.2.0 or later wins over the staged 0.2.0.
 	if bin := Decide(opts(dir, "0.2.0", clk, "")); bin != "" || readCurrent(dir) != "" {
 		t.Fatalf("packaged 0.2.0 launched %q (current %q)", bin, readCurrent(dir))
-	}
-}
-
-func TestCompare(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"0.2.0", "0.1.9", 1}, {"0.10.0", "0.9.0", 1}, {"1.0.0", "1.0.0", 0},
-		{"1.0.0-rc.1", "1.0.0", -1}, {"dev", "0.0.1", -1}, {"1.2", "1.2.0", -1},
-	} {
-		if got := Compare(tc.a, tc.b); got != tc.want {
-			t.Errorf("Compare(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-	for _, v := range []string{"1.2", "01.2.3", "1.2.3-", "1.2.3/..", "v1.2.3", ""} {
-		if ValidVersion(v) {
-			t.Errorf("ValidVersion(%q) = true", v)
-		}
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sunboard/sunboard/feed/release"
+
 	"github.com/sunboard/sunboard/agent/selfupdate"
 	"github.com/sunboard/sunboard/feed"
 	"github.com/sunboard/sunboard/feed/publish"
@@ -162,9 +164,6 @@ func TestSelfUpdateEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := publish.AgentPath("linux-arm64"); got != selfupdate.TargetPath("linux-arm64") {
-		t.Fatalf("publish.AgentPath %q != selfupdate.TargetPath %q", got, selfupdate.TargetPath("linux-arm64"))
-	}
 
 	t.Run("healthy", func(t *testing.T) {
 		w := newWorld(t, packaged)
@@ -263,8 +262,8 @@ func TestSelfUpdateEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		switched, err := w.check("0.1.0")
-		if switched || err == nil || !strings.Contains(err.Error(), selfupdate.TargetPath(w.arch)) || !strings.Contains(err.Error(), "mismatch") {
-			t.Fatalf("Check = %v, %v; want a refusal naming %s", switched, err, selfupdate.TargetPath(w.arch))
+		if switched || err == nil || !strings.Contains(err.Error(), release.Path(w.arch)) || !strings.Contains(err.Error(), "mismatch") {
+			t.Fatalf("Check = %v, %v; want a refusal naming %s", switched, err, release.Path(w.arch))
 		}
 		t.Logf("refused: %v", err)
 		ents, _ := os.ReadDir(w.bin)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"syscall"
+
+	"github.com/sunboard/sunboard/feed/release"
 )
 
 // Decide is the launcher's bookkeeping, run by the packaged binary before
@@ -18,7 +20,7 @@ import (
 // packaged binary runs.
 func Decide(o Opts) string {
 	o.fill()
-	if os.Getenv(LaunchedEnv) == "1" || !ValidVersion(o.Version) {
+	if os.Getenv(LaunchedEnv) == "1" || !release.ValidVersion(o.Version) {
 		return "" // exec'd by a launcher already, or a dev build
 	}
 	if _, err := os.Stat(o.Dir); err != nil {
@@ -66,7 +68,7 @@ func Decide(o Opts) string {
 	if cur == "" {
 		return ""
 	}
-	if Compare(cur, o.Version) <= 0 {
+	if release.Compare(cur, o.Version) <= 0 {
 		// The package was upgraded to this version or beyond: it wins.
 		o.Logf("self-update: packaged sunboard %s is not older than staged %s: running the packaged one", o.Version, cur)
 		if err := switchTo(o.Dir, ""); err != nil {

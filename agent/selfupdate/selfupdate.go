@@ -47,9 +47,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sunboard/sunboard/feed/release"
 )
 
 // Defaults for Opts.
@@ -145,18 +146,6 @@ func Arch() string {
 	return runtime.GOOS + "-" + a + flavour
 }
 
-// TargetPath is the release target for arch; it must match
-// feed/publish.AgentPath.
-func TargetPath(arch string) string { return "agent/" + arch + "/sunboard" }
-
-// Release is the signed custom metadata of a release target; it must match
-// feed/publish.AgentRelease.
-type Release struct {
-	Version string   `json:"version"`
-	Arch    string   `json:"arch"`
-	Revoked []string `json:"revoked,omitempty"`
-}
-
 // marker is trial.json.
 type marker struct {
 	Version  string    `json:"version"`
@@ -190,75 +179,6 @@ const (
 
 func binName(version string) string { return binPrefix + version }
 
-// ValidVersion reports whether v is MAJOR.MINOR.PATCH[-pre]; a binary with
-// another version (a "dev" build) neither updates nor launches others.
-func ValidVersion(v string) bool { _, ok := parseVersion(v); return ok }
-
-type version struct {
-	n   [3]int
-	pre string
-}
-
-func parseVersion(v string) (version, bool) {
-	var pv version
-	core, pre, hasPre := strings.Cut(v, "-")
-	if hasPre && pre == "" {
-		return pv, false
-	}
-	pv.pre = pre
-	parts := strings.Split(core, ".")
-	if len(parts) != 3 {
-		return pv, false
-	}
-	for i, p := range parts {
-		if p == "" || len(p) > 9 || (len(p) > 1 && p[0] == '0') {
-			return pv, false
-		}
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 {
-			return pv, false
-		}
-		pv.n[i] = n
-	}
-	// Only these characters, so a version is also a safe file name part.
-	if strings.Trim(v, "0123456789.-abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return pv, false
-	}
-	return pv, true
-}
-
-// Compare orders versions like semver's MAJOR.MINOR.PATCH[-pre] (a
-// prerelease before its release); invalid versions sort first.
-func Compare(a, b string) int {
-	va, oka := parseVersion(a)
-	vb, okb := parseVersion(b)
-	switch {
-	case !oka && !okb:
-		return strings.Compare(a, b)
-	case !oka:
-		return -1
-	case !okb:
-		return 1
-	}
-	for i := range va.n {
-		if va.n[i] != vb.n[i] {
-			if va.n[i] < vb.n[i] {
-				return -1
-			}
-			return 1
-		}
-	}
-	switch {
-	case va.pre == vb.pre:
-		return 0
-	case va.pre == "":
-		return 1
-	case vb.pre == "":
-		return -1
-	}
-	return strings.Compare(va.pre, vb.pre)
-}
-
 // readCurrent returns the version bin/current points at, "" if there is
 // no usable link.
 func readCurrent(dir string) string {
@@ -267,7 +187,7 @@ func readCurrent(dir string) string {
 		return ""
 	}
 	v, ok := strings.CutPrefix(t, binPrefix)
-	if !ok || strings.Contains(t, "/") || !ValidVersion(v) {
+	if !ok || strings.Contains(t, "/") || !release.ValidVersion(v) {
 		return ""
 	}
 	return v

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sunboard/sunboard/feed/release"
+
 	"github.com/sunboard/sunboard/feed"
 )
 
@@ -32,7 +34,7 @@ type Updater struct {
 // error: it must not update itself.
 func New(o Opts) (*Updater, error) {
 	o.fill()
-	if !ValidVersion(o.Version) {
+	if !release.ValidVersion(o.Version) {
 		return nil, fmt.Errorf("self-update off: running version %q is not a release version like 1.2.3", o.Version)
 	}
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
@@ -55,8 +57,8 @@ func (u *Updater) Check(ctx context.Context, f Fetcher) (switched bool, err erro
 	if m != nil && m.Version == o.Version {
 		return false, nil // this binary is on trial: no update on top of it
 	}
-	p := TargetPath(o.Arch)
-	var rel Release
+	p := release.Path(o.Arch)
+	var rel release.Meta
 	var have bool // already staged with the signed hash
 	ct, err := f.FetchCountyTarget(ctx, p, func(ct feed.CountyTarget) (string, error) {
 		if ct.Custom == nil {
@@ -68,14 +70,14 @@ func (u *Updater) Check(ctx context.Context, f Fetcher) (switched bool, err erro
 		if rel.Arch != o.Arch {
 			return "", fmt.Errorf("release %s is signed for arch %q, this board is %s: ignored", p, rel.Arch, o.Arch)
 		}
-		if !ValidVersion(rel.Version) {
+		if !release.ValidVersion(rel.Version) {
 			return "", fmt.Errorf("release %s: version %q: ignored", p, rel.Version)
 		}
 		if slices.Contains(rel.Revoked, o.Version) && !u.warnedRevoked {
 			u.warnedRevoked = true
 			o.Logf("self-update: the county revoked the running version %s; released is %s", o.Version, rel.Version)
 		}
-		if Compare(rel.Version, o.Version) <= 0 || slices.Contains(rel.Revoked, rel.Version) {
+		if release.Compare(rel.Version, o.Version) <= 0 || slices.Contains(rel.Revoked, rel.Version) {
 			return "", nil
 		}
 		if why := u.failedRecently(rel.Version, ct.SHA256); why != "" {
@@ -96,7 +98,7 @@ func (u *Updater) Check(ctx context.Context, f Fetcher) (switched bool, err erro
 	if err != nil {
 		return false, fmt.Errorf("self-update: %w", err)
 	}
-	if rel.Version == "" || Compare(rel.Version, o.Version) <= 0 {
+	if rel.Version == "" || release.Compare(rel.Version, o.Version) <= 0 {
 		return false, nil
 	}
 	bin := filepath.Join(o.Dir, binName(rel.Version))

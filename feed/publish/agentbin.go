@@ -9,8 +9,9 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/sunboard/sunboard/feed/release"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 )
@@ -19,23 +20,11 @@ import (
 // architecture as the target agent/<arch>/sunboard, in the top-level
 // targets (the county's targets key; a township can never sign one, its
 // delegation covers villages/<id>/*/* only), with signed custom metadata
-// AgentRelease. Agents update themselves from it (agent/selfupdate).
+// release.Meta. Agents update themselves from it (agent/selfupdate).
 
 // AgentArches are the architectures an agent release can be for, named as
 // agent/selfupdate.Arch names the running board.
 var AgentArches = []string{"linux-arm64", "linux-armv7", "linux-armv6", "linux-amd64"}
-
-// AgentPath is the target path of the agent release for arch.
-func AgentPath(arch string) string { return "agent/" + arch + "/sunboard" }
-
-// AgentRelease is the signed custom metadata of an agent release target.
-type AgentRelease struct {
-	Version string `json:"version"` // what `sunboard version` prints, e.g. 0.2.0
-	Arch    string `json:"arch"`    // linux-arm64, ...
-	// Revoked versions must never run again on a board: not installed, and
-	// not rolled back to after a failed update.
-	Revoked []string `json:"revoked,omitempty"`
-}
 
 // ReleaseAgent signs bin as the agent release version for arch and
 // re-signs snapshot and timestamp. bin must be a Go ELF executable for
@@ -46,50 +35,50 @@ type AgentRelease struct {
 // revoke adds versions to the arch's revoked list, which carries over to
 // later releases. With bin nil, only revoke is applied to the current
 // release.
-func (r *Repo) ReleaseAgent(arch, version string, bin []byte, revoke []string) (AgentRelease, error) {
+func (r *Repo) ReleaseAgent(arch, version string, bin []byte, revoke []string) (release.Meta, error) {
 	if !slices.Contains(AgentArches, arch) {
-		return AgentRelease{}, fmt.Errorf("release: arch %q: want one of %s", arch, strings.Join(AgentArches, ", "))
+		return release.Meta{}, fmt.Errorf("release: arch %q: want one of %s", arch, strings.Join(AgentArches, ", "))
 	}
 	for _, v := range revoke {
-		if !ValidAgentVersion(v) {
-			return AgentRelease{}, fmt.Errorf("release: revoke %q: not a version like 1.2.3", v)
+		if !release.ValidVersion(v) {
+			return release.Meta{}, fmt.Errorf("release: revoke %q: not a version like 1.2.3", v)
 		}
 	}
-	p := AgentPath(arch)
+	p := release.Path(arch)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st, err := r.load()
 	if err != nil {
-		return AgentRelease{}, err
+		return release.Meta{}, err
 	}
 	tg := st.targets.Signed.Targets
-	var prev *AgentRelease
+	var prev *release.Meta
 	if old, ok := tg[p]; ok && old.Custom != nil {
-		var a AgentRelease
+		var a release.Meta
 		if err := json.Unmarshal(*old.Custom, &a); err != nil {
-			return AgentRelease{}, fmt.Errorf("release: current %s: custom metadata: %w", p, err)
+			return release.Meta{}, fmt.Errorf("release: current %s: custom metadata: %w", p, err)
 		}
 		prev = &a
 	}
-	var rel AgentRelease
+	var rel release.Meta
 	var tf *metadata.TargetFiles
 	if bin == nil {
 		if prev == nil {
-			return AgentRelease{}, fmt.Errorf("release: nothing released for %s yet: name a FILE and --version", arch)
+			return release.Meta{}, fmt.Errorf("release: nothing released for %s yet: name a FILE and --version", arch)
 		}
 		rel, tf = *prev, tg[p]
 	} else {
-		if !ValidAgentVersion(version) {
-			return AgentRelease{}, fmt.Errorf("release: version %q: want a version like 1.2.3", version)
+		if !release.ValidVersion(version) {
+			return release.Meta{}, fmt.Errorf("release: version %q: want a version like 1.2.3", version)
 		}
-		if prev != nil && CompareAgentVersions(version, prev.Version) <= 0 {
-			return AgentRelease{}, fmt.Errorf("release %s %s: %s is already released and agents never downgrade: release the code you want under a version above %s (and --revoke the bad one)",
+		if prev != nil && release.Compare(version, prev.Version) <= 0 {
+			return release.Meta{}, fmt.Errorf("release %s %s: %s is already released and agents never downgrade: release the code you want under a version above %s (and --revoke the bad one)",
 				arch, version, prev.Version, prev.Version)
 		}
 		if err := CheckAgentBinary(arch, version, bin); err != nil {
-			return AgentRelease{}, fmt.Errorf("release %s %s: %w", arch, version, err)
+			return release.Meta{}, fmt.Errorf("release %s %s: %w", arch, version, err)
 		}
-		rel = AgentRelease{Version: version, Arch: arch}
+		rel = release.Meta{Version: version, Arch: arch}
 		if prev != nil {
 			rel.Revoked = prev.Revoked
 		}
@@ -100,25 +89,25 @@ func (r *Repo) ReleaseAgent(arch, version string, bin []byte, revoke []string) (
 			rel.Revoked = append(slices.Clone(rel.Revoked), v)
 		}
 	}
-	slices.SortFunc(rel.Revoked, CompareAgentVersions)
+	slices.SortFunc(rel.Revoked, release.Compare)
 	if slices.Contains(rel.Revoked, rel.Version) {
-		return AgentRelease{}, fmt.Errorf("release %s: version %s is revoked: release a higher version", arch, rel.Version)
+		return release.Meta{}, fmt.Errorf("release %s: version %s is revoked: release a higher version", arch, rel.Version)
 	}
 	cb, err := json.Marshal(rel)
 	if err != nil {
-		return AgentRelease{}, err
+		return release.Meta{}, err
 	}
 	raw := json.RawMessage(cb)
 	nt := *tf
 	nt.Custom = &raw
 	if bin != nil {
 		if err := r.writeTarget(p, &nt, bin); err != nil {
-			return AgentRelease{}, fmt.Errorf("release %s: %w", arch, err)
+			return release.Meta{}, fmt.Errorf("release %s: %w", arch, err)
 		}
 	}
 	tg[p] = &nt
 	if err := r.commit(st, true, r.now().UTC()); err != nil {
-		return AgentRelease{}, fmt.Errorf("release %s: %w", arch, err)
+		return release.Meta{}, fmt.Errorf("release %s: %w", arch, err)
 	}
 	return rel, nil
 }
@@ -174,75 +163,6 @@ func CheckAgentBinary(arch, version string, bin []byte) error {
 	return nil
 }
 
-// ValidAgentVersion reports whether v is MAJOR.MINOR.PATCH with an optional
-// -prerelease, digits only in the numbers ("0.2.0", "1.0.0-rc.1").
-func ValidAgentVersion(v string) bool {
-	_, ok := parseAgentVersion(v)
-	return ok
-}
-
-type agentVersion struct {
-	n   [3]int
-	pre string
-}
-
-func parseAgentVersion(v string) (agentVersion, bool) {
-	var av agentVersion
-	core, pre, hasPre := strings.Cut(v, "-")
-	if hasPre && pre == "" {
-		return av, false
-	}
-	av.pre = pre
-	parts := strings.Split(core, ".")
-	if len(parts) != 3 {
-		return av, false
-	}
-	for i, p := range parts {
-		if p == "" || len(p) > 9 || (len(p) > 1 && p[0] == '0') {
-			return av, false
-		}
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 {
-			return av, false
-		}
-		av.n[i] = n
-	}
-	return av, true
-}
-
-// CompareAgentVersions orders versions as semver does for MAJOR.MINOR.PATCH
-// (a -prerelease sorts before its release; prereleases compare as
-// strings). Invalid versions sort before every valid one.
-func CompareAgentVersions(a, b string) int {
-	va, oka := parseAgentVersion(a)
-	vb, okb := parseAgentVersion(b)
-	switch {
-	case !oka && !okb:
-		return strings.Compare(a, b)
-	case !oka:
-		return -1
-	case !okb:
-		return 1
-	}
-	for i := range va.n {
-		if va.n[i] != vb.n[i] {
-			if va.n[i] < vb.n[i] {
-				return -1
-			}
-			return 1
-		}
-	}
-	switch {
-	case va.pre == vb.pre:
-		return 0
-	case va.pre == "":
-		return 1
-	case vb.pre == "":
-		return -1
-	}
-	return strings.Compare(va.pre, vb.pre)
-}
-
 // ReleaseCmd runs ReleaseAgent for `sunpub release`: file may be "" to
 // only add revocations; revoke is comma-separated.
 func ReleaseCmd(dir, arch, version, file, revoke string, out io.Writer) error {
@@ -276,7 +196,7 @@ func ReleaseCmd(dir, arch, version, file, revoke string, out io.Writer) error {
 		return err
 	}
 	if bin != nil {
-		fmt.Fprintf(out, "released sunboard %s for %s as %s (%d bytes)\n", rel.Version, arch, AgentPath(arch), len(bin))
+		fmt.Fprintf(out, "released sunboard %s for %s as %s (%d bytes)\n", rel.Version, arch, release.Path(arch), len(bin))
 	}
 	if len(rel.Revoked) > 0 {
 		fmt.Fprintf(out, "revoked for %s: %s\n", arch, strings.Join(rel.Revoked, " "))

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sunboard/sunboard/feed/release"
+
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 )
 
@@ -86,14 +88,14 @@ func TestReleaseAgent(t *testing.T) {
 	}
 	v2 := buildTiny(t, "arm64", "", "0.2.0")
 	v3 := buildTiny(t, "arm64", "", "0.3.0")
-	signed := func() (*metadata.TargetFiles, AgentRelease, int64) {
+	signed := func() (*metadata.TargetFiles, release.Meta, int64) {
 		t.Helper()
 		md, err := metadata.Targets().FromFile(filepath.Join(dir, "signed", "targets.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		tf := md.Signed.Targets[AgentPath("linux-arm64")]
-		var rel AgentRelease
+		tf := md.Signed.Targets[release.Path("linux-arm64")]
+		var rel release.Meta
 		if tf != nil && tf.Custom != nil {
 			if err := json.Unmarshal(*tf.Custom, &rel); err != nil {
 				t.Fatal(err)
