@@ -18,19 +18,12 @@ package apa102
 import (
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"io"
-	"sync"
 
 	"periph.io/x/conn/v3/display"
 	"periph.io/x/conn/v3/physic"
 	"periph.io/x/conn/v3/spi"
-	"periph.io/x/conn/v3/spi/spireg"
 	"periph.io/x/devices/v3/apa102"
-	"periph.io/x/host/v3"
 
-	"github.com/sunboard/sunboard/display/internal/frame"
 	"github.com/sunboard/sunboard/display/internal/led"
 )
 
@@ -57,16 +50,7 @@ type Opts struct {
 type PowerStats = led.Stats
 
 // Dev is an APA102 matrix on an SPI port.
-type Dev struct {
-	strip  *apa102.Dev
-	p      *led.Pipeline
-	closer io.Closer // the port, when Open opened it
-
-	mu    sync.Mutex
-	img   *image.RGBA
-	wire  []byte // R, G, B per LED in strip order
-	blank bool   // Blank(true): the LEDs stay dark whatever is drawn
-}
+type Dev struct{ *led.Matrix }
 
 var _ display.Drawer = (*Dev)(nil)
 
@@ -97,125 +81,22 @@ func New(p spi.Port, opts *Opts) (*Dev, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apa102: %d LEDs on %s: %w", pl.Len(), p, err)
 	}
-	return &Dev{
-		strip: strip,
-		p:     pl,
-		img:   image.NewRGBA(image.Rect(0, 0, opts.Width, opts.Height)),
-		wire:  make([]byte, 3*pl.Len()),
-	}, nil
+	return &Dev{led.NewMatrix("apa102", "apa102", strip, pl, opts.Width, opts.Height)}, nil
 }
 
 // Open initialises periph's host drivers, opens SPI port busName ("" is the
 // first one, e.g. "/dev/spidev0.0" or "SPI0.0") and drives a matrix on it.
 // Close releases the port.
 func Open(busName string, opts *Opts) (*Dev, error) {
-	if _, err := host.Init(); err != nil {
-		return nil, fmt.Errorf("apa102: init periph host: %w", err)
-	}
-	port, err := spireg.Open(busName)
+	m, err := led.OpenPort("apa102", busName, func(p spi.Port) (*led.Matrix, error) {
+		d, err := New(p, opts)
+		if err != nil {
+			return nil, err
+		}
+		return d.Matrix, nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("apa102: open port %q: %w", busName, err)
-	}
-	d, err := New(port, opts)
-	if err != nil {
-		_ = port.Close()
 		return nil, err
 	}
-	d.closer = port
-	return d, nil
-}
-
-func (d *Dev) String() string {
-	return fmt.Sprintf("apa102{%dx%d %s}", d.img.Rect.Dx(), d.img.Rect.Dy(), d.strip)
-}
-
-// ColorModel implements display.Drawer.
-func (d *Dev) ColorModel() color.Model { return color.RGBAModel }
-
-// Bounds implements display.Drawer.
-func (d *Dev) Bounds() image.Rectangle { return d.img.Rect }
-
-// Draw updates the picture and sends the whole frame. A full-frame
-// *image.RGBA is copied row by row; other images go through draw.Draw.
-func (d *Dev) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
-	if src == nil {
-		return errors.New("apa102: nil source image")
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	frame.Draw(d.img, r, src, sp)
-	return d.send()
-}
-
-// SetBrightness changes brightness (1..255, 0 means full) and resends the
-// current picture.
-func (d *Dev) SetBrightness(b uint8) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.p.SetBrightness(b)
-	return d.send()
-}
-
-func (d *Dev) send() error {
-	if d.blank {
-		return nil // the picture is kept for Blank(false)
-	}
-	d.p.Wire(d.wire, d.img)
-	if _, err := d.strip.Write(d.wire); err != nil {
-		return fmt.Errorf("apa102: write %d LEDs to %s: %w", len(d.wire)/3, d.strip, err)
-	}
-	return nil
-}
-
-// PowerStats returns the power-budget counters.
-func (d *Dev) PowerStats() PowerStats {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.p.Stats()
-}
-
-// Limited returns how many frames the power budget has dimmed and the
-// factor the last frame was dimmed by (1 when it was not).
-func (d *Dev) Limited() (frames uint64, lastScale float64) {
-	st := d.PowerStats()
-	return st.Limited, st.LastScale
-}
-
-// Blank(true) turns the board off until Blank(false): Draw and
-// SetBrightness still update the picture but nothing is sent. Blank(false)
-// shows the current picture.
-func (d *Dev) Blank(off bool) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if off == d.blank {
-		return nil
-	}
-	if off {
-		if err := d.strip.Halt(); err != nil {
-			return fmt.Errorf("apa102: halt %s: %w", d.strip, err)
-		}
-	}
-	d.blank = off
-	return d.send()
-}
-
-// Halt turns every LED off; the picture is kept for the next Draw.
-func (d *Dev) Halt() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if err := d.strip.Halt(); err != nil {
-		return fmt.Errorf("apa102: halt %s: %w", d.strip, err)
-	}
-	return nil
-}
-
-// Close turns the LEDs off and closes the port if Open opened it.
-func (d *Dev) Close() error {
-	err := d.Halt()
-	if d.closer != nil {
-		if cerr := d.closer.Close(); err == nil {
-			err = cerr
-		}
-	}
-	return err
+	return &Dev{m}, nil
 }
