@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
-	"github.com/theupdateframework/go-tuf/v2/metadata/config"
 	"github.com/theupdateframework/go-tuf/v2/metadata/updater"
 
 	"github.com/sunboard/sunboard/feed/internal/fsutil"
@@ -115,19 +114,10 @@ func (f *Feed) countyTargetInfo(ft *fetcher, p string) (*metadata.TargetFiles, e
 // against the trusted root and checked for expiry, with no request: a board
 // polling every minute does not poll twice.
 func (f *Feed) localUpdater(ft *fetcher) (*updater.Updater, error) {
-	rootBytes, err := os.ReadFile(filepath.Join(f.dirs.tuf, "root.json"))
-	if err != nil {
-		return nil, fmt.Errorf("read trusted root: %w", err)
-	}
-	cfg, err := config.New(f.base+"metadata/", rootBytes)
+	cfg, err := f.updaterConfig(ft)
 	if err != nil {
 		return nil, err
 	}
-	cfg.RemoteMetadataURL = f.base + "metadata/"
-	cfg.RemoteTargetsURL = f.base + "targets/"
-	cfg.LocalMetadataDir = f.dirs.tuf
-	cfg.LocalTargetsDir = f.dirs.tmp
-	cfg.Fetcher = ft
 	cfg.UnsafeLocalMode = true
 	up, err := updater.New(cfg)
 	if err != nil {

@@ -46,21 +46,31 @@ func (f *Feed) Sync(ctx context.Context) (changed bool, err error) {
 	return changed, nil
 }
 
-func (f *Feed) sync(ctx context.Context) (bool, error) {
+// updaterConfig is go-tuf's set-up for this feed: the persisted trusted
+// root, the county's URLs, tuf/ for metadata and tmp/ for downloads.
+func (f *Feed) updaterConfig(ft *fetcher) (*config.UpdaterConfig, error) {
 	rootBytes, err := os.ReadFile(filepath.Join(f.dirs.tuf, "root.json"))
 	if err != nil {
-		return false, fmt.Errorf("read trusted root: %w", err)
+		return nil, fmt.Errorf("read trusted root: %w", err)
 	}
-	ft := f.newFT(ctx)
 	cfg, err := config.New(f.base+"metadata/", rootBytes)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	cfg.RemoteMetadataURL = f.base + "metadata/"
 	cfg.RemoteTargetsURL = f.base + "targets/"
 	cfg.LocalMetadataDir = f.dirs.tuf
 	cfg.LocalTargetsDir = f.dirs.tmp
 	cfg.Fetcher = ft
+	return cfg, nil
+}
+
+func (f *Feed) sync(ctx context.Context) (bool, error) {
+	ft := f.newFT(ctx)
+	cfg, err := f.updaterConfig(ft)
+	if err != nil {
+		return false, err
+	}
 	up, err := updater.New(cfg)
 	if err != nil {
 		return false, fmt.Errorf("load trusted root: %w", err)
