@@ -25,6 +25,10 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags ws281x ./display/...
+	# The assembly row converters: vet checks each architecture's frames.
+	GOARCH=arm64 $(GO) vet ./display/...
+	GOARCH=arm $(GO) vet ./display/...
+	$(GO) vet -tags purego ./display/...
 
 staticcheck:
 	$(GO) run $(STATICCHECK) $(PKGS)
@@ -33,6 +37,8 @@ staticcheck:
 # `go test`; with CI set a missing Chromium fails instead of skipping.
 test: vet staticcheck
 	$(GO) test -race -timeout 15m $(PKGS)
+	# The Go row loops alone, as 32-bit ARM and older x86 run them.
+	$(GO) test -tags purego ./display/internal/pixconv ./display/fbdev ./display/drm
 
 # Go benchmarks only: never timed assertions in `make test`.
 bench:

@@ -231,3 +231,28 @@ func pngs(t *testing.T, dir string) map[string][]byte {
 	}
 	return m
 }
+
+// TestArm64PackageTests runs the tests of the packages with arm64
+// assembly (the NEON row converters behind fbdev and DRM) as arm64
+// binaries under qemu-aarch64: the host's tests only ever reach its own
+// assembly.
+func TestArm64PackageTests(t *testing.T) {
+	emu := qemu(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	for _, pkg := range []string{"./display/internal/pixconv", "./display/fbdev", "./display/drm"} {
+		bin := filepath.Join(dir, filepath.Base(pkg)+".test")
+		cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, pkg)
+		cmd.Dir = filepath.Join("..", "..")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go test -c %s for arm64: %v\n%s", pkg, err, b)
+		}
+		out, err := exec.CommandContext(ctx, emu, bin, "-test.count=1", "-test.v").CombinedOutput()
+		if err != nil || !bytes.Contains(out, []byte("\nPASS")) {
+			t.Fatalf("%s under %s: %v\n%s", pkg, filepath.Base(emu), err, out)
+		}
+		t.Logf("%s: %d tests passed as arm64", pkg, bytes.Count(out, []byte("--- PASS")))
+	}
+}

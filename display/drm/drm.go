@@ -14,18 +14,17 @@
 package drm
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
-	"math/bits"
 	"os"
 	"sync"
 	"unsafe"
 
 	"github.com/sunboard/sunboard/display/internal/frame"
+	"github.com/sunboard/sunboard/display/internal/pixconv"
 	"golang.org/x/sys/unix"
 	"periph.io/x/conn/v3/display"
 )
@@ -467,29 +466,14 @@ func cString(b []byte) string {
 
 // swapRGBA copies rectangle r of dst (XRGB8888: B, G, R, X in memory) from
 // the RGBA src at sp, swapping R and B and writing X as 0xFF; r is already
-// clipped. Two pixels at a time, byte-reversed and turned right five
-// bytes: see fbdev's rowXRGB8888.
+// clipped.
 func swapRGBA(dst *image.RGBA, r image.Rectangle, src *image.RGBA, sp image.Point) {
 	n := r.Dx() * 4
 	di := dst.PixOffset(r.Min.X, r.Min.Y)
 	si := src.PixOffset(sp.X, sp.Y)
-	x := opaque
 	for y := r.Min.Y; y < r.Max.Y; y++ {
-		d, s := dst.Pix[di:di+n], src.Pix[si:si+n]
-		i := 0
-		for ; i <= len(s)-8; i += 8 {
-			v := binary.LittleEndian.Uint64(s[i : i+8 : i+8])
-			binary.LittleEndian.PutUint64(d[i:i+8:i+8], bits.RotateLeft64(bits.ReverseBytes64(v), -40)|x)
-		}
-		if i < len(s) {
-			v := binary.LittleEndian.Uint32(s[i : i+4])
-			binary.LittleEndian.PutUint32(d[i:i+4], bits.ReverseBytes32(v)>>8|0xFF000000)
-		}
+		pixconv.XRGB8888(dst.Pix[di:di+n], src.Pix[si:si+n])
 		di += dst.Stride
 		si += src.Stride
 	}
 }
-
-// opaque is the X bytes of two pixels, a variable so the compiler cannot
-// see constant 0xFF bytes and split the 8-byte store into narrow ones.
-var opaque uint64 = 0xFF000000_FF000000

@@ -116,13 +116,14 @@ func checkDraw(t *testing.T, l layout, w, h, extra int, src *image.RGBA, r image
 }
 
 // TestConvertMatchesReference runs every fast loop and the generic one on
-// random pixels at widths around the 4-pixel blocks, with line padding,
+// random pixels at widths around the 4- and 16-pixel blocks (Go loops and
+// assembly), with line padding,
 // clipped rectangles, and rows split across workers.
 func TestConvertMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, l := range allLayouts() {
 		t.Run(l.name, func(t *testing.T) {
-			for w := 1; w <= 19; w++ {
+			for w := 1; w <= 70; w++ {
 				src := randomImage(rng, w, 3)
 				checkDraw(t, l, w, 3, w%5, src, image.Rect(0, 0, w, 3), image.Point{}, 1)
 			}
@@ -153,7 +154,7 @@ func FuzzConvert(f *testing.F) {
 	f.Add(bytes.Repeat([]byte{0xFF, 0x00, 0x80}, 40), uint8(7), uint8(3), uint8(2))
 	ls := allLayouts()
 	f.Fuzz(func(t *testing.T, pix []byte, w, x0, li uint8) {
-		width := int(w%33) + 1
+		width := int(w%70) + 1
 		h := len(pix) / (4 * width)
 		if h == 0 {
 			return

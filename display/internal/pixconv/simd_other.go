@@ -1,0 +1,6 @@
+//go:build purego || !(amd64 || arm64)
+
+package pixconv
+
+// No assembly here: every row goes through the Go loops.
+var simd loops
