@@ -76,10 +76,15 @@ func TestCommandLine(t *testing.T) {
 	// its API token reads the fleet API and runs sunpub audit.
 	t.Setenv("SUNPUB_OPERATOR_PASSWORD", "operator-password-1")
 	opOut := strings.TrimSpace(run(true, sunpub, "operator", "add", "--repo", repo, "--operator", "test-op", "--operator-role", "county"))
-	token := opOut[strings.LastIndex(opOut, "\n")+1:]
+	if !strings.Contains(opOut, "valid until") {
+		t.Errorf("operator add did not say how long the token lasts:\n%s", opOut)
+	}
+	// A second token for the same operator (the password stays); audit uses it.
+	tokOut := strings.TrimSpace(run(true, sunpub, "operator", "token", "--repo", repo, "--operator", "test-op", "--token-days", "1"))
+	token := tokOut[strings.LastIndex(tokOut, "\n")+1:]
 	t.Setenv("SUNPUB_FLEET_TOKEN", token)
 
-	serve := exec.CommandContext(ctx, sunpub, "serve", "--repo", repo, "--addr", addr, "../content/sample/village")
+	serve := exec.CommandContext(ctx, sunpub, "serve", "--repo", repo, "--addr", addr, "--trusted-proxy", "127.0.0.1,::1", "../content/sample/village")
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -62,26 +62,40 @@ func Ring(ctx context.Context, broker string, dirs []string, out io.Writer) erro
 	return nil
 }
 
+// ServeOpts are `sunpub serve`'s settings beside the repository.
+type ServeOpts struct {
+	Addr string // listen address, HOST:PORT
+	// ContentDirs give the 公示期 windows audits check against.
+	ContentDirs []string
+	// SecureCookies marks operator session cookies Secure: set it when the
+	// county serves the fleet page through TLS (directly or behind a proxy).
+	SecureCookies bool
+	// TrustedProxies lists the reverse proxies in front (addresses or
+	// CIDR prefixes, comma-separated): login limits then key on the
+	// client's address from X-Forwarded-For, not the proxy's.
+	TrustedProxies string
+}
+
 // Serve is `sunpub serve`: the signed repository and the fleet server on
-// one address until ctx ends. contentDirs give the 公示期 windows audits
-// check against.
-//
-// secureCookies marks operator session cookies Secure: set it when the
-// county serves the fleet page through TLS (directly or behind a proxy).
-func Serve(ctx context.Context, repo, addr string, contentDirs []string, secureCookies bool, out io.Writer) error {
+// one address until ctx ends.
+func Serve(ctx context.Context, repo string, o ServeOpts, out io.Writer) error {
+	proxies, err := fleet.ParseProxies(o.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	r, err := publish.Open(repo)
 	if err != nil {
 		return err
 	}
 	windows := map[string][]proof.Window{}
-	for _, dir := range contentDirs {
+	for _, dir := range o.ContentDirs {
 		v, err := content.Load(os.DirFS(dir))
 		if err != nil {
 			return err
 		}
 		windows[v.ID] = fleet.ContentWindows(v)
 	}
-	fl, err := fleet.NewServer(filepath.Join(repo, "fleet.db"), fleet.Opts{SecureCookies: secureCookies,
+	fl, err := fleet.NewServer(filepath.Join(repo, "fleet.db"), fleet.Opts{SecureCookies: o.SecureCookies, TrustedProxies: proxies,
 		Windows: func(village string) []proof.Window { return windows[village] },
 		Waiting: func() ([]fleet.WaitingItem, error) { return WaitingForFleet(repo) }})
 	if err != nil {
@@ -101,9 +115,9 @@ func Serve(ctx context.Context, repo, addr string, contentDirs []string, secureC
 			}
 		}
 	}()
-	srv := &http.Server{Addr: addr, Handler: fleet.CountyHandler(r.Handler(), fl), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: o.Addr, Handler: fleet.CountyHandler(r.Handler(), fl), ReadHeaderTimeout: 10 * time.Second}
 	go func() { <-ctx.Done(); _ = srv.Close() }()
-	fmt.Fprintf(out, "serving %s at http://%s/ (agents pin %s; fleet page at /)\n", repo, addr, r.RootPath())
+	fmt.Fprintf(out, "serving %s at http://%s/ (agents pin %s; fleet page at /)\n", repo, o.Addr, r.RootPath())
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -178,6 +192,15 @@ func Audit(ctx context.Context, fleetURL, village, item, token string, out io.Wr
 
 // AddOperator is `sunpub operator add`: an operator account in the fleet
 // database of repo (run it while sunpub serve is stopped).
-func AddOperator(repo, name, password, role string, out io.Writer) error {
-	return fleet.AddOperatorCmd(filepath.Join(repo, "fleet.db"), name, password, role, out)
+// Its API token lasts tokenDays (0: 90).
+func AddOperator(repo, name, password, role string, tokenDays int, out io.Writer) error {
+	return fleet.AddOperatorCmd(filepath.Join(repo, "fleet.db"), name, password, role, days(tokenDays), out)
 }
+
+// OperatorToken is `sunpub operator token`: a new API token for an
+// existing operator, lasting tokenDays (0: 90), password unchanged.
+func OperatorToken(repo, name string, tokenDays int, out io.Writer) error {
+	return fleet.TokenCmd(filepath.Join(repo, "fleet.db"), name, days(tokenDays), out)
+}
+
+func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }

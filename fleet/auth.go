@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -148,21 +148,22 @@ func dropOperatorCreds(tx *bolt.Tx, name string) {
 // NewToken issues an API token for an operator: sent as
 // "Authorization: Bearer <token>", it reads /api/fleet.json and /api/audit
 // (and may request screenshots) with the operator's role, for scripts and
-// `sunpub audit`. Only its SHA-256 is stored; it lasts until the account
-// is replaced or removed.
-func (s *Server) NewToken(name string) (string, error) {
+// `sunpub audit`. Only its SHA-256 is stored; it lasts Opts.TokenTTL (90
+// days) or until the account is replaced or removed, whichever is first.
+func (s *Server) NewToken(name string) (token string, expires time.Time, err error) {
 	tok := base64.RawURLEncoding.EncodeToString(random(32))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	expires = s.opts.Now().Add(s.opts.TokenTTL)
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bOperators).Get([]byte(name)) == nil {
 			return fmt.Errorf("no operator %q", name)
 		}
-		v, _ := json.Marshal(session{Name: name})
+		v, _ := json.Marshal(session{Name: name, Expires: expires})
 		return tx.Bucket(bTokens).Put(hashID(tok), v)
 	})
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
-	return tok, nil
+	return tok, expires, nil
 }
 
 func random(n int) []byte {
@@ -173,7 +174,7 @@ func random(n int) []byte {
 
 func hashID(id string) []byte { s := sha256.Sum256([]byte(id)); return s[:] }
 
-// session is a logged-in browser (or, with Expires zero, an API token).
+// session is a logged-in browser or an API token.
 type session struct {
 	Name    string    `json:"name"`
 	CSRF    string    `json:"csrf,omitempty"`
@@ -235,7 +236,7 @@ func (s *Server) who(r *http.Request) (w Who, ok bool) {
 		if v := tx.Bucket(bucket).Get(key); v == nil || json.Unmarshal(v, &sess) != nil {
 			return nil
 		}
-		if string(bucket) == string(bSessions) && !now.Before(sess.Expires) {
+		if !now.Before(sess.Expires) { // a token from before tokens expired has none: refused
 			return nil
 		}
 		var o operator
@@ -314,12 +315,67 @@ func (l *limiter) clear(key string) {
 	l.mu.Unlock()
 }
 
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// clientIP is the address a request comes from: the peer's, or behind
+// trusted proxies (Opts.TrustedProxies) the last address in
+// X-Forwarded-For that is not one of them. Walking from the right matters:
+// a client can put anything on the left of the header, but each proxy
+// appends the address it was reached from.
+func (s *Server) clientIP(r *http.Request) string {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	ip := peer.Addr().Unmap()
+	if !s.trusted(ip) {
+		return ip.String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // garbage from the client's side: stop at the last good hop
+		}
+		ip = hop.Unmap()
+		if !s.trusted(ip) {
+			break
+		}
+	}
+	return ip.String()
+}
+
+func (s *Server) trusted(ip netip.Addr) bool {
+	for _, p := range s.opts.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseProxies reads `sunpub serve --trusted-proxy`: comma-separated
+// addresses or CIDR prefixes, e.g. "127.0.0.1,10.0.0.0/8".
+func ParseProxies(list string) ([]netip.Prefix, error) {
+	var ps []netip.Prefix
+	for f := range strings.SplitSeq(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			a, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxy %q: not an address or prefix", f)
+			}
+			ps = append(ps, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: not an address or prefix", f)
+		}
+		ps = append(ps, p.Masked())
+	}
+	return ps, nil
 }
 
 // hashSlots bounds concurrent argon2id checks (64 MiB each).
@@ -330,7 +386,7 @@ var errLocked = errors.New("locked")
 // login checks a name and password under the rate limits.
 func (s *Server) login(r *http.Request, name, password string) (Who, error) {
 	now := s.opts.Now()
-	ukey, ikey := "u:"+name, "ip:"+remoteIP(r)
+	ukey, ikey := "u:"+name, "ip:"+s.clientIP(r)
 	if until, locked := s.limits.locked(now, ukey, ikey); locked {
 		return Who{}, fmt.Errorf("%w until %s", errLocked, until.In(china).Format("15:04:05"))
 	}
@@ -439,7 +495,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("next"))
 	who, err := s.login(r, name, password)
 	if err != nil {
-		s.opts.Logf("fleet: login refused for %q from %s: %v", name, r.RemoteAddr, err)
+		s.opts.Logf("fleet: login refused for %q from %s: %v", name, s.clientIP(r), err)
 		p := loginPage{Next: next, Name: name, Error: "用户名或密码错误"}
 		status := http.StatusUnauthorized
 		if errors.Is(err, errLocked) {
@@ -486,12 +542,12 @@ form.login label{display:block;margin:8px 0}form.login input{width:100%;font-siz
 // token for scripts and `sunpub audit`. role is "county" or
 // "township:370783-101". bbolt allows one process at a time: run it while
 // `sunpub serve` is stopped (it waits 2 s for the lock, then fails).
-func AddOperatorCmd(dbPath, name, password, role string, out io.Writer) error {
+func AddOperatorCmd(dbPath, name, password, role string, tokenTTL time.Duration, out io.Writer) error {
 	r, err := ParseRole(role)
 	if err != nil {
 		return err
 	}
-	s, err := NewServer(dbPath, Opts{})
+	s, err := NewServer(dbPath, Opts{TokenTTL: tokenTTL})
 	if err != nil {
 		return err
 	}
@@ -499,10 +555,28 @@ func AddOperatorCmd(dbPath, name, password, role string, out io.Writer) error {
 	if err := s.AddOperator(name, password, r); err != nil {
 		return err
 	}
-	tok, err := s.NewToken(name)
+	fmt.Fprintf(out, "operator %s (%s) added\n", name, r)
+	return printToken(s, name, out)
+}
+
+// TokenCmd is `sunpub operator token`: a new API token for an existing
+// operator, whose password and other tokens stay as they are (run it
+// while `sunpub serve` is stopped, like AddOperatorCmd).
+func TokenCmd(dbPath, name string, ttl time.Duration, out io.Writer) error {
+	s, err := NewServer(dbPath, Opts{TokenTTL: ttl})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "operator %s (%s) added; API token (shown once, send as Authorization: Bearer):\n%s\n", name, r, tok)
+	defer s.Close()
+	return printToken(s, name, out)
+}
+
+func printToken(s *Server, name string, out io.Writer) error {
+	tok, expires, err := s.NewToken(name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "API token for %s, valid until %s (shown once, send as Authorization: Bearer):\n%s\n",
+		name, expires.In(china).Format("2006-01-02 15:04"), tok)
 	return nil
 }

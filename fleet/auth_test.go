@@ -3,6 +3,7 @@ package fleet
 import (
 	"bytes"
 	"crypto/ed25519"
+	"fmt"
 	"image/color"
 	"io"
 	"net/http"
@@ -217,6 +218,142 @@ func TestLoginLockoutPerAddress(t *testing.T) {
 	}
 }
 
+// TestLoginLockoutBehindProxy: behind a trusted reverse proxy every login
+// comes from the proxy's address; the client's own address (from
+// X-Forwarded-For) is what gets locked, so one guesser does not lock out
+// every operator. Without trusted proxies the header is ignored, so a
+// guesser cannot dodge the lock by inventing addresses.
+func TestLoginLockoutBehindProxy(t *testing.T) {
+	login := func(b *browser, xff, name, password string) int {
+		resp, _ := b.do("POST", "/login", url.Values{"name": {name}, "password": {password}, "next": {"/"}}, "X-Forwarded-For", xff)
+		return resp.StatusCode
+	}
+	proxies, err := ParseProxies("127.0.0.1, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := authEnv(t, Opts{TrustedProxies: proxies})
+	guesser, operator := newBrowser(t, e.http), newBrowser(t, e.http)
+	for i := range maxFailures {
+		// The guesser forges a left-hand address; the proxy appended the real one.
+		login(guesser, fmt.Sprintf("10.9.9.%d, 203.0.113.5", i), "guess"+string(rune('a'+i)), "wrong")
+	}
+	if got := login(guesser, "203.0.113.5", "li", "li-password-102"); got != http.StatusTooManyRequests {
+		t.Errorf("guesser's address after %d failures: %d, want 429", maxFailures, got)
+	}
+	if got := login(operator, "198.51.100.7", "li", "li-password-102"); got != http.StatusSeeOther {
+		t.Errorf("another operator behind the same proxy: %d, want 303", got)
+	}
+
+	e = authEnv(t, Opts{})
+	b := newBrowser(t, e.http)
+	for i := range maxFailures {
+		login(b, fmt.Sprintf("198.51.100.%d", i), "guess"+string(rune('a'+i)), "wrong")
+	}
+	if got := login(b, "198.51.100.200", "li", "li-password-102"); got != http.StatusTooManyRequests {
+		t.Errorf("X-Forwarded-For from an untrusted peer changed the address: %d, want 429", got)
+	}
+}
+
+func TestClientIP(t *testing.T) {
+	proxies, err := ParseProxies("127.0.0.1,10.0.0.0/8,2001:db8::/32")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{opts: Opts{TrustedProxies: proxies}}
+	for _, tc := range []struct {
+		peer string
+		xff  []string
+		want string
+	}{
+		{"192.0.2.1:5000", nil, "192.0.2.1"},
+		{"192.0.2.1:5000", []string{"203.0.113.5"}, "192.0.2.1"}, // untrusted peer: header ignored
+		{"127.0.0.1:5000", nil, "127.0.0.1"},
+		{"127.0.0.1:5000", []string{"203.0.113.5"}, "203.0.113.5"},
+		{"127.0.0.1:5000", []string{"6.6.6.6, 203.0.113.5"}, "203.0.113.5"},
+		{"127.0.0.1:5000", []string{"203.0.113.5, 10.1.2.3"}, "203.0.113.5"}, // two proxies
+		{"127.0.0.1:5000", []string{"203.0.113.5", "10.1.2.3"}, "203.0.113.5"},
+		{"127.0.0.1:5000", []string{"10.1.2.3"}, "10.1.2.3"},             // only proxies: the first hop
+		{"127.0.0.1:5000", []string{"junk, 203.0.113.5"}, "203.0.113.5"}, // junk left of the real hop
+		{"127.0.0.1:5000", []string{"203.0.113.5, junk"}, "127.0.0.1"},   // junk from a proxy: stop there
+		{"[2001:db8::1]:443", []string{"2001:db8::2, 2400:cb00::9"}, "2400:cb00::9"},
+		{"[::ffff:127.0.0.1]:5000", []string{"203.0.113.5"}, "203.0.113.5"}, // IPv4-mapped peer
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tc.peer
+		for _, v := range tc.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := s.clientIP(r); got != tc.want {
+			t.Errorf("peer %s, X-Forwarded-For %q: %s, want %s", tc.peer, tc.xff, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"localhost", "10.0.0.0/33", "1.2.3"} {
+		if _, err := ParseProxies(bad); err == nil || !strings.Contains(err.Error(), bad) {
+			t.Errorf("ParseProxies(%q): %v, want an error naming it", bad, err)
+		}
+	}
+}
+
+// TestTokenExpiry: API tokens last Opts.TokenTTL; TokenCmd issues a new
+// one without touching the account.
+func TestTokenExpiry(t *testing.T) {
+	e := authEnv(t, Opts{TokenTTL: time.Hour})
+	tok, expires, err := e.srv.NewToken("zhang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := e.clock.Now().Add(time.Hour); !expires.Equal(want) {
+		t.Errorf("expires %v, want %v", expires, want)
+	}
+	get := func() int {
+		resp, _ := newBrowser(t, e.http).do("GET", "/api/fleet.json", nil, "Authorization", "Bearer "+tok)
+		return resp.StatusCode
+	}
+	e.clock.Add(59 * time.Minute)
+	if got := get(); got != 200 {
+		t.Errorf("59 minutes in: %d, want 200", got)
+	}
+	e.clock.Add(time.Minute)
+	if got := get(); got != 401 {
+		t.Errorf("after TokenTTL: %d, want 401", got)
+	}
+	if _, _, err := e.srv.NewToken("nobody"); err == nil {
+		t.Error("a token for an operator that does not exist")
+	}
+}
+
+func TestTokenCmd(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "fleet.db")
+	if err := AddOperatorCmd(db, "wang", "wang-password-9", "county", 0, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := TokenCmd(db, "wang", 30*24*time.Hour, &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Now().Add(30 * 24 * time.Hour).In(china).Format("2006-01-02"); !strings.Contains(out.String(), "valid until "+want) {
+		t.Errorf("TokenCmd printed %q, want valid until %s", out.String(), want)
+	}
+	if err := TokenCmd(db, "nobody", 0, io.Discard); err == nil || !strings.Contains(err.Error(), "nobody") {
+		t.Errorf("token for an unknown operator: %v", err)
+	}
+	tok := strings.TrimSpace(out.String()[strings.LastIndex(strings.TrimSpace(out.String()), "\n")+1:])
+	s, err := NewServer(db, Opts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	hs := httptest.NewServer(s.Handler())
+	defer hs.Close()
+	if resp, _ := newBrowser(t, hs).do("GET", "/api/fleet.json", nil, "Authorization", "Bearer "+tok); resp.StatusCode != 200 {
+		t.Errorf("new token: %d", resp.StatusCode)
+	}
+	if resp := newBrowser(t, hs).login("wang", "wang-password-9"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the password still works after a new token: %d", resp.StatusCode)
+	}
+}
+
 func TestTownshipOperator(t *testing.T) {
 	e := authEnv(t, Opts{})
 	for i, v := range []string{village101, village102} {
@@ -268,7 +405,7 @@ func TestTownshipOperator(t *testing.T) {
 		t.Errorf("county fleet list: %s", list)
 	}
 	// So does a township's API token, scoped the same way.
-	tok, err := e.srv.NewToken("li")
+	tok, _, err := e.srv.NewToken("li")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +475,7 @@ func TestLogoutAndExpiry(t *testing.T) {
 	}
 	// Replacing an account ends its sessions and tokens.
 	b.login("zhang", "zhang-password-1")
-	tok, _ := e.srv.NewToken("zhang")
+	tok, _, _ := e.srv.NewToken("zhang")
 	if err := e.srv.AddOperator("zhang", "new-password-22", RoleCounty); err != nil {
 		t.Fatal(err)
 	}
@@ -375,11 +512,11 @@ func TestDeviceOnlyOwnVillage(t *testing.T) {
 func TestAddOperatorCmd(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "fleet.db")
 	var out bytes.Buffer
-	if err := AddOperatorCmd(db, "wang", "wang-password-9", "township:370783-101", &out); err != nil {
+	if err := AddOperatorCmd(db, "wang", "wang-password-9", "township:370783-101", 0, &out); err != nil {
 		t.Fatal(err)
 	}
 	tok := strings.TrimSpace(out.String()[strings.LastIndex(strings.TrimSpace(out.String()), "\n")+1:])
-	if err := AddOperatorCmd(db, "x", "long-enough-pw", "village", io.Discard); err == nil {
+	if err := AddOperatorCmd(db, "x", "long-enough-pw", "village", 0, io.Discard); err == nil {
 		t.Error("role village accepted")
 	}
 	s, err := NewServer(db, Opts{})

@@ -62,7 +62,12 @@
 // a missing or wrong one, or a foreign Origin, gets 403. A township
 // operator gets only its villages in the list and 403 for another's page,
 // screenshot, audit or request. Five failed logins lock the account and
-// the remote address for a minute, doubling with each further lockout.
+// the client's address for a minute, doubling with each further lockout;
+// behind a reverse proxy (Opts.TrustedProxies, `sunpub serve
+// --trusted-proxy`) the client's address is the last untrusted hop of
+// X-Forwarded-For, so a guesser does not lock out everyone behind the
+// proxy. API tokens last Opts.TokenTTL (90 days; `sunpub operator token`
+// issues a fresh one).
 // Device endpoints need no login: signatures are the authentication.
 //
 // # When a province outgrows one machine

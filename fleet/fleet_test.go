@@ -69,7 +69,7 @@ func operatorClient(t *testing.T, s *Server, hs *httptest.Server) string {
 	if err := s.AddOperator("county-op", "county-password", RoleCounty); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := s.NewToken("county-op")
+	tok, _, err := s.NewToken("county-op")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"sync"
 	"time"
@@ -43,6 +44,14 @@ type Opts struct {
 	// Waiting, when set, lists the items waiting for township approval
 	// (sunpub review) for the 待审核 page, /review.
 	Waiting func() ([]WaitingItem, error)
+	// TrustedProxies are the reverse proxies (nginx, a load balancer) in
+	// front of the server: a request from one of them is attributed to
+	// the last address in X-Forwarded-For that is not a trusted proxy, so
+	// failed logins lock that client, not every operator behind the
+	// proxy. Empty: X-Forwarded-For is ignored (anyone can send it).
+	TrustedProxies []netip.Prefix
+	// TokenTTL is how long an API token from NewToken lasts. 0 → 90 days.
+	TokenTTL time.Duration
 }
 
 // Server is the county's fleet server: it stores what the village agents
@@ -110,6 +119,9 @@ func NewServer(dbPath string, opts Opts) (*Server, error) {
 	}
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = 8 * time.Hour
+	}
+	if opts.TokenTTL <= 0 {
+		opts.TokenTTL = 90 * 24 * time.Hour
 	}
 	if opts.Logf == nil {
 		opts.Logf = log.Printf
@@ -221,7 +233,7 @@ func (s *Server) postHeartbeat(w http.ResponseWriter, r *http.Request) {
 	}
 	h, err := openHeartbeat(body, s.key)
 	if err != nil {
-		s.opts.Logf("fleet: refused heartbeat from %s: %v", r.RemoteAddr, err)
+		s.opts.Logf("fleet: refused heartbeat from %s: %v", s.clientIP(r), err)
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
@@ -275,7 +287,7 @@ func (s *Server) postScreenshot(w http.ResponseWriter, r *http.Request) {
 	sentStr := r.Header.Get(HeaderTime)
 	sig, err := base64.StdEncoding.DecodeString(r.Header.Get(HeaderSignature))
 	if err != nil || !ed25519.Verify(pub, screenshotMessage(village, display, sentStr, png), sig) {
-		s.opts.Logf("fleet: refused screenshot %s/%s from %s: bad signature", village, display, r.RemoteAddr)
+		s.opts.Logf("fleet: refused screenshot %s/%s from %s: bad signature", village, display, s.clientIP(r))
 		http.Error(w, fmt.Sprintf("screenshot of %s/%s: not signed by the village's registered device key", village, display), http.StatusForbidden)
 		return
 	}
@@ -376,7 +388,7 @@ func (s *Server) postProof(w http.ResponseWriter, r *http.Request) {
 		!ed25519.Verify(pub, proofUploadMessage(village, r.Header.Get(HeaderTime), body), sig) {
 		// Not the board: refused without a word on the fleet page, or anyone
 		// could have a village shown 故障 by posting garbage for it.
-		s.opts.Logf("fleet: refused proof upload for %s from %s: not signed by its registered device key", village, r.RemoteAddr)
+		s.opts.Logf("fleet: refused proof upload for %s from %s: not signed by its registered device key", village, s.clientIP(r))
 		writeJSON(w, http.StatusForbidden, ProofReply{Error: fmt.Sprintf("proof upload for %s: not signed by the village's registered device key", village)})
 		return
 	}

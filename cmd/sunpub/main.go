@@ -46,7 +46,11 @@ const usage = `usage:
                                              it also audits 公示期 coverage
   sunpub operator add --repo DIR --operator NAME [--operator-role county|township:ID]
                                              fleet page account (password from SUNPUB_OPERATOR_PASSWORD;
-                                             run while serve is stopped); prints an API token
+                                             run while serve is stopped); prints an API token (--token-days 90)
+  sunpub operator token --repo DIR --operator NAME [--token-days 90]
+                                             a new API token for an existing operator (serve stopped)
+  sunpub serve   ... [--trusted-proxy 127.0.0.1] behind nginx: lock out the client from X-Forwarded-For,
+                                             not the proxy (and every operator with it)
   sunpub audit   --fleet URL --village ID [--item ITEM]   (token from SUNPUB_FLEET_TOKEN)
                                              was each item shown for its whole 公示期? gaps? chain intact?`
 
@@ -54,6 +58,8 @@ type flags struct {
 	repo, addr, id, name, townshipKey, village, role string
 	display, out, at, doorbell, key, fleetURL, item  string
 	countyDir, opName, opRole, township              string
+	trustedProxies                                   string
+	tokenDays                                        int
 	finish, secureCookies                            bool
 	arch, version, revoke                            string
 	rootThreshold, villageThreshold                  int
@@ -89,6 +95,8 @@ func main() {
 	fl.StringVar(&f.opName, "operator", "", "operator name (operator add)")
 	fl.StringVar(&f.opRole, "operator-role", "county", "county or township:370783-101 (operator add)")
 	fl.BoolVar(&f.secureCookies, "secure-cookies", false, "mark fleet login cookies Secure: the page is served through TLS (serve)")
+	fl.StringVar(&f.trustedProxies, "trusted-proxy", "", "reverse proxies in front, e.g. 127.0.0.1,10.0.0.0/8: login limits key on the client address from X-Forwarded-For (serve)")
+	fl.IntVar(&f.tokenDays, "token-days", 90, "days the printed API token lasts (operator add, operator token)")
 	fl.StringVar(&f.arch, "arch", "", "board type of the agent binary: linux-arm64, linux-armv7, linux-armv6 (release)")
 	fl.StringVar(&f.version, "version", "", "version the agent binary prints, e.g. 0.2.0 (release)")
 	fl.StringVar(&f.revoke, "revoke", "", "comma-separated agent versions boards must never run again (release)")
@@ -185,11 +193,14 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 		return publish.ReportPending(repo, os.Stdout)
 	case "operator add":
 		// The password comes from the environment, not argv (visible in ps).
-		return county.AddOperator(repo, f.opName, os.Getenv("SUNPUB_OPERATOR_PASSWORD"), f.opRole, os.Stdout)
+		return county.AddOperator(repo, f.opName, os.Getenv("SUNPUB_OPERATOR_PASSWORD"), f.opRole, f.tokenDays, os.Stdout)
+	case "operator token":
+		return county.OperatorToken(repo, f.opName, f.tokenDays, os.Stdout)
 	case "device add":
 		return county.AddDevice(repo, f.village, f.key, os.Stdout)
 	case "serve":
-		return county.Serve(ctx, repo, addr, args, f.secureCookies, os.Stdout)
+		return county.Serve(ctx, repo, county.ServeOpts{Addr: addr, ContentDirs: args,
+			SecureCookies: f.secureCookies, TrustedProxies: f.trustedProxies}, os.Stdout)
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
