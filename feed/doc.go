@@ -57,20 +57,9 @@
 //     files that are not there yet. Never delete old targets/ or versioned
 //     metadata right away: an agent may be mid-sync on the previous version.
 //
-// An nginx site:
-//
-//	server {
-//	    listen 80;
-//	    root /srv/county/public;
-//	    etag on;                      # nginx ETags are strong; Range is on by default
-//	    gzip off;
-//	    location /targets/  { add_header Cache-Control "public, max-age=31536000, immutable"; }
-//	    location ~ ^/metadata/[0-9]+\.[^/]+\.json$ {
-//	        add_header Cache-Control "public, max-age=31536000, immutable";
-//	    }
-//	    location = /metadata/timestamp.json { add_header Cache-Control "no-cache"; }
-//	    location /metadata/ { add_header Cache-Control "no-cache"; }
-//	}
+// An nginx site doing all of this is deploy/nginx/repository.conf;
+// deploy/nginxtest syncs a board through a real nginx running it (a cut
+// download resumed with a 206, the next poll a 304, the cache headers).
 //
 // For S3-compatible stores (`aws s3 sync` / `mc mirror`), set the same
 // Cache-Control per prefix when uploading (--cache-control); S3 and MinIO
