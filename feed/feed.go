@@ -150,6 +150,8 @@ func Open(opts Opts) (*Feed, error) {
 	}
 	f.cleanLeftovers()
 	f.checkTUFCache()
+	f.cond.file, f.cond.tuf = filepath.Join(s, "timestamp.etag"), f.dirs.tuf
+	f.cond.load()
 	if err := f.loadVersions(); err != nil {
 		return nil, err
 	}

@@ -540,3 +540,54 @@ func TestOpenRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartPollIs304: the timestamp's ETag outlives the process, so the
+// first poll after a restart (or each `sunboard sync` from a timer) is a
+// 304; a record that no longer matches go-tuf's cached timestamp (torn by
+// a power cut, or for a timestamp that failed verification) is ignored.
+func TestRestartPollIs304(t *testing.T) {
+	e := newEnv(t, nil)
+	e.publish(v1)
+	e.sync(e.open())
+	timestampStatus := func() string {
+		reqs, _ := e.cnt.reset()
+		for _, r := range reqs {
+			if strings.HasPrefix(r, "/metadata/timestamp.json ") {
+				return strings.TrimPrefix(r, "/metadata/timestamp.json ")
+			}
+		}
+		return "not asked"
+	}
+	e.cnt.reset()
+	if e.sync(e.open()) {
+		t.Error("restart: changed = true with nothing published")
+	}
+	if got := timestampStatus(); got != "Not Modified" {
+		t.Errorf("first poll after a restart: timestamp.json %s, want Not Modified", got)
+	}
+
+	// A torn record: the next poll downloads in full and still verifies.
+	rec := filepath.Join(e.opts.State, "timestamp.etag")
+	b, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(rec, b[:len(b)/2], 0o600)
+	if e.sync(e.open()) {
+		t.Error("torn record: changed = true")
+	}
+	if got := timestampStatus(); got != "OK" {
+		t.Errorf("after a torn record: timestamp.json %s, want OK", got)
+	}
+	// A record whose body is not the one go-tuf kept is not trusted either.
+	os.WriteFile(rec, []byte(`{"url":"`+e.srv.URL+`/metadata/timestamp.json","etag":"\"x\"","sha256":"00"}`), 0o600)
+	e.sync(e.open())
+	if got := timestampStatus(); got != "OK" {
+		t.Errorf("after a mismatched record: timestamp.json %s, want OK", got)
+	}
+	// And a publish after the restart is still seen.
+	e.publish(with(v1, "notice.md", "# 通知\n第二期\n"))
+	if !e.sync(e.open()) {
+		t.Error("publish after a restart not seen")
+	}
+}

@@ -2,6 +2,9 @@ package feed
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,11 +13,13 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/sunboard/sunboard/feed/internal/fsutil"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 )
 
@@ -45,14 +50,76 @@ type fetcher struct {
 
 // condCache remembers the ETag and body of unversioned metadata
 // (timestamp.json) so a poll that finds nothing new is answered by a 304.
+// The last entry is also kept on disk (file): after a restart, or for each
+// `sunboard sync` run from a timer, the first poll is a 304 too, instead
+// of every board in a county downloading timestamp.json again.
 type condCache struct {
-	mu sync.Mutex
-	m  map[string]condEntry
+	mu   sync.Mutex
+	m    map[string]condEntry
+	file string // "" in tests that need no persistence
+	tuf  string // go-tuf's metadata dir, holding the body on disk
 }
 
 type condEntry struct {
 	etag string
 	body []byte
+}
+
+// condRecord is the persisted entry: which URL and ETag, and the SHA-256
+// of the body it stands for. The body itself is go-tuf's cached
+// timestamp.json, which go-tuf writes only once it has verified it.
+type condRecord struct {
+	URL    string `json:"url"`
+	ETag   string `json:"etag"`
+	SHA256 string `json:"sha256"`
+}
+
+// load seeds the cache from disk when the recorded hash matches the body
+// go-tuf kept: a record for a timestamp that failed verification, or one
+// from before a power cut tore either file, simply does not match, and
+// the next poll downloads in full.
+func (c *condCache) load() {
+	if c.file == "" {
+		return
+	}
+	b, err := os.ReadFile(c.file)
+	if err != nil {
+		return
+	}
+	var r condRecord
+	if json.Unmarshal(b, &r) != nil || r.URL == "" || r.ETag == "" {
+		return
+	}
+	body, err := os.ReadFile(filepath.Join(c.tuf, "timestamp.json"))
+	if err != nil {
+		return
+	}
+	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != r.SHA256 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]condEntry{}
+	}
+	c.m[r.URL] = condEntry{etag: r.ETag, body: body}
+}
+
+// store remembers a downloaded body and its ETag, in memory and on disk.
+// A failed write only costs one full download after the next restart.
+func (c *condCache) store(url, etag string, body []byte) {
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]condEntry{}
+	}
+	c.m[url] = condEntry{etag: etag, body: body}
+	c.mu.Unlock()
+	if c.file == "" {
+		return
+	}
+	sum := sha256.Sum256(body)
+	b, _ := json.Marshal(condRecord{URL: url, ETag: etag, SHA256: hex.EncodeToString(sum[:])})
+	_ = fsutil.WriteFile(c.file, b, 0o600)
 }
 
 func newHTTPClient() *http.Client {
@@ -143,12 +210,7 @@ func (f *fetcher) DownloadFile(u string, maxLength int64, _ time.Duration) ([]by
 		return nil, fmt.Errorf("download %s: %w", u, err)
 	}
 	if path.Base(u) == "timestamp.json" && res.etag != "" {
-		f.cond.mu.Lock()
-		if f.cond.m == nil {
-			f.cond.m = map[string]condEntry{}
-		}
-		f.cond.m[u] = condEntry{etag: res.etag, body: data}
-		f.cond.mu.Unlock()
+		f.cond.store(u, res.etag, data)
 	}
 	return data, nil
 }
