@@ -232,27 +232,35 @@ func pngs(t *testing.T, dir string) map[string][]byte {
 	return m
 }
 
-// TestArm64PackageTests runs the tests of the packages with arm64
-// assembly (the NEON row converters behind fbdev and DRM) as arm64
-// binaries under qemu-aarch64: the host's tests only ever reach its own
-// assembly.
-func TestArm64PackageTests(t *testing.T) {
+// TestArmPackageTests runs the tests of the packages with ARM assembly
+// (the NEON row converters behind fbdev and DRM) as arm64 binaries under
+// qemu-aarch64 and as 32-bit ARMv7 binaries (a Pi on a 32-bit OS) under
+// qemu-arm: the host's tests only ever reach its own assembly.
+func TestArmPackageTests(t *testing.T) {
 	emu := qemu(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	dir := t.TempDir()
-	for _, pkg := range []string{"./display/internal/pixconv", "./display/fbdev", "./display/drm"} {
-		bin := filepath.Join(dir, filepath.Base(pkg)+".test")
-		cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, pkg)
-		cmd.Dir = filepath.Join("..", "..")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go test -c %s for arm64: %v\n%s", pkg, err, b)
+	for _, target := range []struct {
+		emu string
+		env []string
+	}{
+		{emu, []string{"GOARCH=arm64"}},
+		{filepath.Join(filepath.Dir(emu), strings.Replace(filepath.Base(emu), "aarch64", "arm", 1)), []string{"GOARCH=arm", "GOARM=7"}},
+	} {
+		for _, pkg := range []string{"./display/internal/pixconv", "./display/fbdev", "./display/drm"} {
+			bin := filepath.Join(dir, strings.Join(target.env, "-")+"-"+filepath.Base(pkg)+".test")
+			cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, pkg)
+			cmd.Dir = filepath.Join("..", "..")
+			cmd.Env = append(os.Environ(), append([]string{"CGO_ENABLED=0", "GOOS=linux"}, target.env...)...)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("go test -c %s for %v: %v\n%s", pkg, target.env, err, b)
+			}
+			out, err := exec.CommandContext(ctx, target.emu, bin, "-test.count=1", "-test.v").CombinedOutput()
+			if err != nil || !bytes.Contains(out, []byte("\nPASS")) {
+				t.Fatalf("%s under %s: %v\n%s", pkg, filepath.Base(target.emu), err, out)
+			}
+			t.Logf("%s: %d tests passed under %s", pkg, bytes.Count(out, []byte("--- PASS")), filepath.Base(target.emu))
 		}
-		out, err := exec.CommandContext(ctx, emu, bin, "-test.count=1", "-test.v").CombinedOutput()
-		if err != nil || !bytes.Contains(out, []byte("\nPASS")) {
-			t.Fatalf("%s under %s: %v\n%s", pkg, filepath.Base(emu), err, out)
-		}
-		t.Logf("%s: %d tests passed as arm64", pkg, bytes.Count(out, []byte("--- PASS")))
 	}
 }

@@ -309,8 +309,8 @@ func (d *Dev) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
 
 // DrawsPartial says the screen keeps what it was given, so a player may
 // pass only what changed: each pixel drawn costs a conversion (twice a
-// copy in RGB565 with NEON, eight times with the Go loops of a 32-bit
-// OS), and a standing TV page changes only in its clock and crawl.
+// copy in RGB565 with NEON, eight times with the Go loops of a Pi 1 or
+// Zero), and a standing TV page changes only in its clock and crawl.
 func (d *Dev) DrawsPartial() bool { return true }
 
 // blit converts rectangle r of the screen from s at sp; r is already

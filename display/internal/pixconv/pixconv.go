@@ -5,10 +5,10 @@
 // and RGB888 is B, G, R.
 //
 // A 1080p frame is two million pixels 25 times a second on a Pi. Where the
-// CPU has vector instructions (NEON on every arm64 Pi, AVX2 on x86) the
-// rows are converted 16 pixels at a time in assembly; the Go loops here
-// do the rest of each row and every row elsewhere (32-bit ARM, whose Go
-// assembler has no NEON; a purego build). The Go loops read four pixels as
+// CPU has vector instructions (NEON on every Pi from the Pi 2 on, 64- or
+// 32-bit OS; AVX2 on x86) the rows are converted 16 pixels at a time in
+// assembly; the Go loops here do the rest of each row and every row
+// elsewhere (the Pi 1 and Zero, older x86, a purego build). The Go loops read four pixels as
 // two little-endian uint64 and write them with one or two stores: the
 // channels of both pixels in a uint64 are masked and shifted at once (no
 // lane crosses into its neighbour). Their loop conditions bound both

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+
+	"golang.org/x/sys/cpu"
 )
 
 // layouts pairs each converter (assembly where this CPU has it) with its
@@ -95,4 +98,26 @@ func FuzzRows(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte, dst uint8) {
 		check(t, src, int(dst))
 	})
+}
+
+// TestVectorLoops fails when a CPU that has the vector instructions runs
+// the Go loops, so a broken dispatch cannot hide behind passing results.
+func TestVectorLoops(t *testing.T) {
+	var want bool
+	switch runtime.GOARCH {
+	case "arm64":
+		want = true
+	case "arm":
+		want = cpu.ARM.HasNEON
+	case "amd64":
+		want = cpu.X86.HasAVX2
+	}
+	if purego {
+		want = false
+	}
+	have := simd.rgb565 != nil && simd.bgr565 != nil && simd.rgb888 != nil && simd.bgr888 != nil && simd.xrgb != nil
+	if have != want {
+		t.Errorf("%s: vector loops in use %v, want %v", runtime.GOARCH, have, want)
+	}
+	t.Logf("%s: vector loops %v", runtime.GOARCH, have)
 }

@@ -1,0 +1,5 @@
+//go:build !purego
+
+package pixconv
+
+const purego = false
