@@ -109,6 +109,16 @@ func Provision(o Opts, out io.Writer) error {
 	if o.Displays == nil {
 		o.Displays = DefaultDisplays()
 	}
+	// The agent reads the paths as written, from whatever directory
+	// systemd or an operator starts it in: relative ones would point
+	// elsewhere (and a sync would grow a stray state dir there).
+	for _, p := range []*string{&o.Config, &o.RootDest, &o.State} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return err
+		}
+		*p = abs
+	}
 	root, err := os.ReadFile(o.Root)
 	if err != nil {
 		return fmt.Errorf("--root: %w", err)

@@ -282,3 +282,26 @@ func TestQRText(t *testing.T) {
 	}
 	t.Logf("QR of a device key: %d modules, %d columns × %d lines", c.Size, n, len(lines))
 }
+
+// TestProvisionRelativePaths: paths given relative to the current
+// directory are written absolute, so the agent finds them from anywhere.
+func TestProvisionRelativePaths(t *testing.T) {
+	e := newEnv(t)
+	t.Chdir(e.dir)
+	o := e.opts()
+	o.Config, o.State = filepath.Join("board", "sunboard.toml"), filepath.Join("board", "state")
+	if err := Provision(o, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir()) // elsewhere, as systemd or another shell would be
+	cfg, err := agent.LoadConfig(filepath.Join(e.dir, "board", "sunboard.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(e.dir, "board", "root.json"); cfg.Root != want {
+		t.Errorf("root = %q, want %q", cfg.Root, want)
+	}
+	if want := filepath.Join(e.dir, "board", "state"); cfg.State != want {
+		t.Errorf("state = %q, want %q", cfg.State, want)
+	}
+}
