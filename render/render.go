@@ -121,6 +121,15 @@ type block struct {
 	keepNext, sig     bool
 }
 
+// reading is what the block costs a reader, in hanzi: a table row is
+// scanned for the row one wants, not read through, so it counts half.
+func (b *block) reading() int {
+	if b.head != nil && b.head != b {
+		return b.text / 2
+	}
+	return b.text
+}
+
 func spacer(h int) *block { return &block{h: h, spacer: true, draw: func(*image.RGBA, int) {}} }
 
 // textBlocks wraps s into one block per line so TV pages can break
@@ -278,7 +287,7 @@ func (r *Renderer) ledPage(id string, bs []*block) (*Page, error) {
 	}
 	y, runes := 0, 0
 	for _, b := range bs {
-		runes += b.text
+		runes += b.reading()
 		if !b.photo.Empty() {
 			p.photos = append(p.photos, b.photo.Add(image.Pt(0, y)))
 		}
@@ -291,15 +300,29 @@ func (r *Renderer) ledPage(id string, bs []*block) (*Page, error) {
 	if n := p.scrollPx(); n > 0 {
 		line := r.px16.lineH
 		p.pauseTop, p.pauseBottom = 3*time.Second, 3*time.Second
-		p.scroll = max(time.Duration(n)*1500*time.Millisecond/time.Duration(line), reading-p.pauseTop-p.pauseBottom)
+		// A line every 1.5 s, slowed for dense text down to one every
+		// 2.5 s: past that a passer-by gives up, and the strip comes
+		// round again.
+		lines := time.Duration(n) * time.Second / time.Duration(line)
+		p.scroll = max(lines*3/2, min(reading-p.pauseTop-p.pauseBottom, lines*5/2))
 	} else {
-		p.pauseTop = max(8*time.Second, reading)
+		p.pauseTop = min(max(minPage, reading), maxPage)
 	}
 	return p, nil
 }
 
-// readingTime: ~150 hanzi a minute for an older reader at a distance.
-func readingTime(runes int) time.Duration { return time.Duration(runes) * 400 * time.Millisecond }
+// readingTime: ~170 hanzi a minute for an older reader at a distance
+// (runeCount reads a number as two hanzi).
+func readingTime(runes int) time.Duration { return time.Duration(runes) * 350 * time.Millisecond }
+
+// A standing page stays at least minPage, long enough to find one's way
+// into it, and at most maxPage: a board loops through every item, and a
+// villager waiting for the 低保 list should not wait an hour. Slower
+// villages raise both with [schedule] dwell.
+const (
+	minPage = 8 * time.Second
+	maxPage = 60 * time.Second
+)
 
 func categoryText(it *content.Item) string {
 	if m := it.Minor(); m != "" {
@@ -416,7 +439,12 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 		if len(groups) > 1 {
 			pageNo = unit + fmt.Sprintf("第 %d / %d 页", n+1, len(groups))
 		}
-		runes := r.bandRunes(bd, pageNo)
+		// The header is read on an item's first page; later pages only
+		// change their number.
+		runes := runeCount(pageNo)
+		if n == 0 {
+			runes = r.bandRunes(bd, pageNo)
+		}
 		p := &Page{Item: it.ID, view: r.p.Height, clock: r.clock, clockAt: bd.clockAt, r: r}
 		p.paint = func(img *image.RGBA) {
 			fillRect(img, img.Rect, th.bg)
@@ -430,14 +458,14 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 		y := flowTop
 		photo := false
 		for _, b := range g {
-			runes += b.text
+			runes += b.reading()
 			if !b.photo.Empty() {
 				photo = true
 				p.photos = append(p.photos, b.photo.Add(image.Pt(0, y)))
 			}
 			y += b.h
 		}
-		p.pauseTop = max(8*time.Second, readingTime(runes)+2*time.Second)
+		p.pauseTop = min(max(minPage, readingTime(runes)+2*time.Second), maxPage)
 		if photo {
 			p.pauseTop = max(p.pauseTop, 12*time.Second)
 		}
