@@ -203,66 +203,86 @@ func (r *Renderer) Item(v *content.Village, it *content.Item) ([]*Page, error) {
 	return pages, nil
 }
 
-// ledItem stacks header, title, body, table and its receipts into one tall
-// strip. An urgent item's header is a red band (inverted on mono boards)
-// under a 紧急通知 line.
+// ledItem stacks title, body, table and its receipts into one tall strip.
+// The first screen a passer-by sees is the title in the big face (after a
+// red 紧急通知 band when urgent, inverted on mono boards) with its category
+// under it; 公示期, 审核 and 编号 close the strip in the small face. The
+// village's name is left out: the board stands in the village.
 func (r *Renderer) ledItem(v *content.Village, it *content.Item) (*Page, error) {
 	th, w := r.th, r.p.Width
 	cat := th.category(it.Major())
 	urgent := it.Priority == content.Urgent
-	type hline struct {
-		f *face
-		s string
-		c color.RGBA
-	}
-	var hs []hline
-	add := func(f *face, lines []string, c color.RGBA) {
-		if urgent {
-			c = th.urgentText
-		}
-		for _, l := range lines {
-			hs = append(hs, hline{f, l, c})
-		}
-	}
+	var bs []*block
 	if urgent {
 		cat = th.urgent
-		add(r.px16, r.px16.wrap("紧急通知", w), th.urgentText)
-	}
-	add(r.px12, r.px12.wrap(v.Name, w), th.bandText)
-	add(r.px12, r.px12.wrap(categoryText(it), w), cat)
-	add(r.px12, r.px12.wrap(periodText(it), w), th.bandText)
-	add(r.px12, wrapID("编号 "+it.ID, fixed.I(w), r.px12.advance), th.dim)
-	if a := approvalText(it); a != "" {
-		add(r.px12, r.px12.wrap(a, w), th.dim)
-	}
-	hh := 0
-	for _, l := range hs {
-		hh += l.f.lineH
-	}
-	var bs []*block
-	text := 0
-	for _, l := range hs {
-		text += runeCount(l.s)
-	}
-	bs = append(bs, &block{h: hh + 3, text: text, draw: func(dst *image.RGBA, y int) {
-		if urgent {
+		badge := r.px16.wrap("紧急通知", w)
+		hh := len(badge) * r.px16.lineH
+		bs = append(bs, &block{h: hh + 2, text: runeCount("紧急通知"), draw: func(dst *image.RGBA, y int) {
 			fillRect(dst, image.Rect(0, y, w, y+hh+1), th.urgent)
-		}
-		ly := y
-		for _, l := range hs {
-			l.f.draw(dst, 0, ly, l.s, l.c)
-			ly += l.f.lineH
-		}
-		fillRect(dst, image.Rect(0, y+hh+1, w, y+hh+2), cat)
-	}})
-	bs = append(bs, textBlocks(r.px16, it.Title, 0, w, th.title)...)
+			for i, l := range badge {
+				r.px16.draw(dst, 0, y+i*r.px16.lineH, l, th.urgentText)
+			}
+		}})
+	}
+	bs = append(bs, textBlocks(r.px16, shownTitle(it), 0, w, th.title)...)
+	bs = append(bs, r.smallLines([]string{categoryText(it)}, w, cat, cat, true))
 	bs = append(bs, spacer(4))
 	bs = append(bs, r.bodyBlocks(v, it, 0, w, image.Pt(w, r.p.Height))...)
 	if it.Table != nil {
 		bs = append(bs, r.tableBlocks(it.Table, 0, w)...)
 		bs = append(bs, r.voucherBlocks(v, it, 0, w, image.Pt(w, r.p.Height))...)
 	}
+	meta := []string{periodText(it)}
+	if a := approvalText(it); a != "" {
+		meta = append(meta, a)
+	}
+	meta = append(meta, "编号 "+it.ID)
+	bs = append(bs, spacer(4), r.smallLines(meta, w, th.dim, cat, false))
 	return r.ledPage(it.ID, bs)
+}
+
+// shownTitle is the title under an urgent item's 紧急通知 badge: without
+// the same words again when the clerk began the title with them.
+func shownTitle(it *content.Item) string {
+	if it.Priority != content.Urgent {
+		return it.Title
+	}
+	rest := strings.TrimLeft(strings.TrimPrefix(it.Title, "紧急通知"), "：:，,　 ")
+	if rest == "" || rest == it.Title {
+		return it.Title
+	}
+	return rest
+}
+
+// smallLines is one block of lines in the small face, each wrapped to w
+// (an id breaks anywhere, it has no words), with a rule in colour rule
+// under them (below) or above them.
+func (r *Renderer) smallLines(lines []string, w int, c, rule color.RGBA, below bool) *block {
+	f := r.px12
+	var ls []string
+	text := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "编号 ") {
+			ls = append(ls, wrapID(l, fixed.I(w), f.advance)...)
+		} else {
+			ls = append(ls, f.wrap(l, w)...)
+		}
+		text += runeCount(l)
+	}
+	h := len(ls)*f.lineH + 2
+	return &block{h: h, text: text, draw: func(dst *image.RGBA, y int) {
+		ly := y
+		if below {
+			fillRect(dst, image.Rect(0, y+h-2, w, y+h-1), rule)
+		} else {
+			fillRect(dst, image.Rect(0, y, w, y+1), rule)
+			ly += 2
+		}
+		for _, l := range ls {
+			f.draw(dst, 0, ly, l, c)
+			ly += f.lineH
+		}
+	}}
 }
 
 func (r *Renderer) ledPage(id string, bs []*block) (*Page, error) {
@@ -418,7 +438,7 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 	if it.Table != nil && hasAmountColumn(it.Table) {
 		unit = "金额单位：元　"
 	}
-	bd := r.layoutBandUnit(it.Title, []string{v.Name + " · " + categoryText(it), periodText(it), idLine}, code, urgent, true, unit)
+	bd := r.layoutBandUnit(shownTitle(it), []string{v.Name + " · " + categoryText(it), periodText(it), idLine}, code, urgent, true, unit)
 	colX, colW := s.Min.X, s.Dx()
 	flowTop := bd.h + r.px(8)
 	flowH := r.tickTop() - r.px(6) - flowTop
