@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"image"
 	_ "image/jpeg" // receipts are phone photos
 	_ "image/png"
@@ -107,6 +108,9 @@ type frontMatter struct {
 	// for the rest of the window, never silence.
 	Withdrawn      string `yaml:"withdrawn"`
 	WithdrawReason string `yaml:"withdraw_reason"`
+	// Number is the item's 编号 on screens when the village has its own
+	// numbering (2026-财-07); without it one is made from the file name.
+	Number string `yaml:"number"`
 }
 
 var villageIDPattern = regexp.MustCompile(`^[0-9]{6}-[0-9]{3}-[0-9]{3}$`)
@@ -189,11 +193,49 @@ func Load(fsys fs.FS) (*Village, error) {
 	items, cerrs := loadCountyItems(fsys, v.ID)
 	v.Items = append(v.Items, items...)
 	errs = append(errs, cerrs...)
+	sort.Slice(v.Items, func(i, j int) bool { return v.Items[i].ID < v.Items[j].ID })
+	seen := map[string]*Item{}
+	for _, it := range v.Items {
+		if o := seen[it.Code]; o != nil {
+			errs = append(errs, &Error{File: itemFile(it), Field: "number",
+				Msg: fmt.Sprintf("编号 %s is also the 编号 of %s: give one of them its own (number: …)", it.Code, itemFile(o)),
+				Zh:  fmt.Sprintf("编号 %s 与 %s 重复，村民报编号时无法区分：请在其中一个的文件头写 number: 指定编号", it.Code, itemFile(o))})
+		}
+		seen[it.Code] = it
+	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	sort.Slice(v.Items, func(i, j int) bool { return v.Items[i].ID < v.Items[j].ID })
 	return v, nil
+}
+
+// itemFile is the file an item was read from, for errors.
+func itemFile(it *Item) string {
+	if id, ok := strings.CutPrefix(it.ID, "county-"); ok {
+		return path.Join(CountyDir, id+".md")
+	}
+	return it.ID + ".md"
+}
+
+// ItemCode makes an item's 编号 from its file name when the front matter
+// gives none. Villagers read it out on the phone, and many cannot read
+// Latin letters: a name of digits and dashes (2026-11-07) is used as it
+// is; otherwise the name's leading date (2026-11-) is kept and the rest
+// becomes three digits derived from the whole name (2026-11-cold-wave →
+// 2026-11-xxx), the same for as long as the file keeps its name.
+func ItemCode(id string) string {
+	if strings.Trim(id, "0123456789-") == "" {
+		return id
+	}
+	prefix := id[:len(id)-len(strings.TrimLeft(id, "0123456789-"))]
+	if i := strings.LastIndexByte(prefix, '-'); i >= 0 {
+		prefix = prefix[:i+1]
+	} else {
+		prefix = ""
+	}
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return fmt.Sprintf("%s%03d", prefix, 100+h.Sum32()%900)
 }
 
 // CountyDir is the subfolder holding county-wide items (policies, urgent
@@ -229,6 +271,7 @@ func loadCountyItems(fsys fs.FS, villageID string) ([]*Item, Errors) {
 		}
 		it.ID = "county-" + it.ID
 		it.Number = villageID + "-" + it.ID
+		it.Code = "县" + it.Code // never the same as a village item's
 		for i := range it.Body {
 			if it.Body[i].Kind == Image {
 				it.Body[i].Src = path.Join(CountyDir, it.Body[i].Src)
@@ -300,8 +343,15 @@ func loadItem(fsys fs.FS, villageID, name string) (*Item, Errors) {
 		fail(2, "", fmt.Sprintf("front matter: %v", err), "文件头（两行“---”之间）写法有误："+err.Error())
 		return nil, errs
 	}
-	it := &Item{ID: id, Number: villageID + "-" + id, Title: strings.TrimSpace(fm.Title), Category: strings.TrimSpace(fm.Category)}
+	it := &Item{ID: id, Number: villageID + "-" + id, Code: ItemCode(id), Title: strings.TrimSpace(fm.Title), Category: strings.TrimSpace(fm.Category)}
 	lineOf := func(key string) int { return 1 + keyLine(head, key) }
+	if n := strings.TrimSpace(fm.Number); n != "" {
+		if utf8.RuneCountInString(n) > 20 || strings.ContainsAny(n, " \t\u3000") {
+			fail(lineOf("number"), "number", fmt.Sprintf("%q: at most 20 characters, no spaces", n),
+				fmt.Sprintf("编号（number）“%s”不能超过20个字，也不能有空格", n))
+		}
+		it.Code = n
+	}
 	if it.Title == "" {
 		fail(lineOf("title"), "title", "missing", "缺少标题（title）")
 	}

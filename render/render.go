@@ -236,9 +236,18 @@ func (r *Renderer) ledItem(v *content.Village, it *content.Item) (*Page, error) 
 	if a := approvalText(it); a != "" {
 		meta = append(meta, a)
 	}
-	meta = append(meta, "编号 "+it.ID)
+	meta = append(meta, "编号 "+itemCode(it))
 	bs = append(bs, spacer(4), r.smallLines(meta, w, th.dim, cat, false))
 	return r.ledPage(it.ID, bs)
+}
+
+// itemCode is the 编号 on screen; items built in code rather than loaded
+// from a folder may leave Code empty.
+func itemCode(it *content.Item) string {
+	if it.Code != "" {
+		return it.Code
+	}
+	return content.ItemCode(it.ID)
 }
 
 // shownTitle is the title under an urgent item's 紧急通知 badge: without
@@ -430,15 +439,15 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 	if v.Feedback != "" {
 		code = qrCode(v.Feedback, it.Number)
 	}
-	idLine := "编号 " + it.ID
+	segs := []string{v.Name + " · " + categoryText(it), periodText(it), "编号 " + itemCode(it)}
 	if a := approvalText(it); a != "" {
-		idLine += "　" + a
+		segs = append(segs, a) // its own segment: wrapped, never cut off
 	}
 	unit := ""
 	if it.Table != nil && hasAmountColumn(it.Table) {
 		unit = "金额单位：元　"
 	}
-	bd := r.layoutBandUnit(shownTitle(it), []string{v.Name + " · " + categoryText(it), periodText(it), idLine}, code, urgent, true, unit)
+	bd := r.layoutBandUnit(shownTitle(it), segs, code, urgent, true, unit)
 	colX, colW := s.Min.X, s.Dx()
 	flowTop := bd.h + r.px(8)
 	flowH := r.tickTop() - r.px(6) - flowTop
