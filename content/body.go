@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/text"
 )
 
@@ -19,7 +22,20 @@ type bodyError struct {
 	zh   string
 }
 
-var markdown = goldmark.New()
+// markdown parses GFM tables only to refuse them: boards would show
+// their pipes as text, and a notice's table belongs in a CSV or .xlsx
+// (the item's table:), which is laid out as a table.
+var markdown = goldmark.New(goldmark.WithExtensions(extension.Table))
+
+// pipeRow is a line typed as a table row (| 项目 | 内容 |) that GFM does not
+// take for a table, e.g. for want of the |---| line under the header.
+var pipeRow = regexp.MustCompile(`^\s*[|｜].*[|｜].*[|｜]\s*$`)
+
+// tableMsg is the error for a Markdown table in a body.
+const (
+	tableMsgEn = "a Markdown table (| … | … |) is shown on boards as raw '|' characters: put the table in a CSV or .xlsx file next to this notice and name it in the front matter (table: 2026-11-xxx.csv); the body keeps the text around it"
+	tableMsgZh = "正文里的 Markdown 表格（| … | … |）在屏幕上会显示成一串竖线：请把表格做成 CSV 或 Excel（.xlsx）文件放在这个通知旁边，并在文件头写上 table: 文件名（如 table: 2026-11-xxx.csv），正文只写表格前后的文字"
+)
 
 // parseBody flattens Markdown into blocks. Image blocks carry their body
 // line in Level until loadItem has reported on them.
@@ -50,7 +66,13 @@ func parseBody(src []byte) ([]Block, []bodyError) {
 			switch c := c.(type) {
 			case *ast.Heading:
 				blocks = append(blocks, Block{Kind: Heading, Text: inlineText(c, src), Level: c.Level})
+			case *east.Table:
+				errs = append(errs, bodyError{line, tableMsgEn, tableMsgZh})
 			case *ast.Paragraph, *ast.TextBlock:
+				if l, ok := pipeLine(c, src); ok {
+					errs = append(errs, bodyError{l, tableMsgEn, tableMsgZh})
+					break
+				}
 				var imgs []Block
 				t := strings.TrimSpace(inlineTextImages(c, src, &imgs, line))
 				if t != "" {
@@ -104,6 +126,19 @@ func parseBody(src []byte) ([]Block, []bodyError) {
 		}
 	}
 	return blocks, errs
+}
+
+// pipeLine finds a line of n typed as a table row and returns its body
+// line.
+func pipeLine(n ast.Node, src []byte) (int, bool) {
+	lines := n.Lines()
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		if pipeRow.Match(seg.Value(src)) {
+			return 1 + bytes.Count(src[:seg.Start], []byte("\n")), true
+		}
+	}
+	return 0, false
 }
 
 func inlineText(n ast.Node, src []byte) string {

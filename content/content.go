@@ -45,11 +45,11 @@ func (p Priority) String() string {
 
 // Item is one disclosure item: a Markdown file and what it references.
 type Item struct {
-	ID       string // file name without .md, e.g. "2026-10-finance"
-	Number   string // the item's id in the 我有疑问 URL, village id + "-" + ID
+	ID     string // file name without .md, e.g. "2026-10-finance"
+	Number string // the item's id in the 我有疑问 URL, village id + "-" + ID
 	// Code is the 编号 villagers see and read out when they ask about the
 	// item: front matter `number`, or one made from the file name (ItemCode).
-	Code  string
+	Code     string
 	Title    string
 	Category string // "财务公开/收支情况"
 	// Publish is the first day shown; Until the last (inclusive), both at

@@ -310,6 +310,10 @@ func kindZh(kind string) string {
 		return "手机号"
 	case KindBank:
 		return "银行卡号"
+	case KindPhone:
+		return "电话号码"
+	case KindHealth:
+		return "健康状况（病情、残疾等）"
 	}
 	return kind
 }

@@ -64,25 +64,47 @@ func ParsePolicy(raw []byte, name string) (*Policy, error) {
 	if err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
-			return nil, fmt.Errorf("privacy policy %s:%d: %s", name, perr.Position.Line, perr.Message)
+			line := perr.Position.Line
+			if key, _, ok := strings.Cut(lineAt(raw, line), "="); ok && looksLikeCategory(key) && !strings.ContainsAny(key, "\"'") {
+				k := strings.TrimSpace(key)
+				return nil, fmt.Errorf("privacy policy %s:%d: %s: a category must be quoted and under [categories], e.g. [categories] then %q = \"mask\" / 类别要加英文双引号，并写在 [categories] 下面：先写一行 [categories]，再写 %q = \"mask\"",
+					name, line, perr.Message, k, k)
+			}
+			return nil, fmt.Errorf("privacy policy %s:%d: %s / 第%d行格式有误", name, line, perr.Message, line)
 		}
 		return nil, fmt.Errorf("privacy policy %s: %w", name, err)
 	}
 	var bad []string
-	for _, k := range md.Undecoded() {
-		bad = append(bad, fmt.Sprintf("unknown key %q (未知的设置项)", k.String()))
+	// at prefixes a problem with the file and, when known, its line.
+	at := func(line int) string {
+		if line > 0 {
+			return fmt.Sprintf("%s:%d", name, line)
+		}
+		return name
 	}
-	parse := func(where, v string) Action {
+	for _, k := range md.Undecoded() {
+		key := k[len(k)-1]
+		line := tomlKeyLine(raw, key)
+		if len(k) == 1 && looksLikeCategory(key) {
+			// The README once showed a category rule without its
+			// section; say where it goes rather than just "unknown".
+			bad = append(bad, fmt.Sprintf("%s: unknown key %q: a category's rule goes under [categories]: put a line [categories] above it / 未知的设置项：类别规则要写在 [categories] 下面，先写一行 [categories]，再写 %q = \"mask\"",
+				at(line), key, key))
+			continue
+		}
+		bad = append(bad, fmt.Sprintf("%s: unknown key %q: policy.toml holds default = \"refuse\" or \"mask\" and a [categories] section / 未知的设置项：只能写 default 和 [categories]", at(line), k.String()))
+	}
+	parse := func(where string, line int, v string) Action {
 		switch strings.TrimSpace(v) {
 		case "", "refuse":
 			return Refuse
 		case "mask":
 			return Mask
 		}
-		bad = append(bad, fmt.Sprintf("%s = %q: use \"mask\" or \"refuse\" (只能填 mask 或 refuse)", where, v))
+		bad = append(bad, fmt.Sprintf("%s: %s = %q: use \"mask\" or \"refuse\" / 只能填 mask 或 refuse", at(line), where, v))
 		return Refuse
 	}
-	p := &Policy{Default: parse("default", pf.Default), Categories: map[string]Action{}}
+	p := &Policy{Default: parse("default", tomlKeyLine(raw, "default"), pf.Default), Categories: map[string]Action{}}
 	keys := make([]string, 0, len(pf.Categories))
 	for k := range pf.Categories {
 		keys = append(keys, k)
@@ -91,13 +113,13 @@ func ParsePolicy(raw []byte, name string) (*Policy, error) {
 	for _, k := range keys {
 		c := strings.Trim(strings.TrimSpace(k), "/")
 		if c == "" {
-			bad = append(bad, fmt.Sprintf("empty category key %q (类别不能为空)", k))
+			bad = append(bad, fmt.Sprintf("%s: empty category key %q / 类别不能为空", at(tomlKeyLine(raw, k)), k))
 			continue
 		}
-		p.Categories[c] = parse("categories."+k, pf.Categories[k])
+		p.Categories[c] = parse("categories."+k, tomlKeyLine(raw, k), pf.Categories[k])
 	}
 	if len(bad) > 0 {
-		return nil, fmt.Errorf("privacy policy %s: %s", name, strings.Join(bad, "; "))
+		return nil, fmt.Errorf("privacy policy %s", strings.Join(bad, "\nprivacy policy "))
 	}
 	return p, nil
 }
@@ -114,4 +136,44 @@ func (p *Policy) For(category string) Action {
 		}
 	}
 	return act
+}
+
+// looksLikeCategory: a key naming a category (村务公开/社会救助), not a
+// misspelt setting.
+func looksLikeCategory(key string) bool {
+	if strings.Contains(key, "/") {
+		return true
+	}
+	for _, r := range key {
+		if r >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// tomlKeyLine is the 1-based line where key is set in raw, bare or
+// quoted; 0 when it is not found.
+func tomlKeyLine(raw []byte, key string) int {
+	for i, l := range strings.Split(string(raw), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "["+key+"]" {
+			return i + 1
+		}
+		for _, form := range []string{`"` + key + `"`, `'` + key + `'`, key} {
+			if rest, ok := strings.CutPrefix(l, form); ok && strings.HasPrefix(strings.TrimSpace(rest), "=") {
+				return i + 1
+			}
+		}
+	}
+	return 0
+}
+
+// lineAt is the 1-based line n of raw, or "".
+func lineAt(raw []byte, n int) string {
+	lines := strings.Split(string(raw), "\n")
+	if n < 1 || n > len(lines) {
+		return ""
+	}
+	return lines[n-1]
 }

@@ -16,8 +16,8 @@ import (
 // original number, only where it was and what is published instead.
 type Redaction struct {
 	File   string // the published file that now holds the masked form
-	Kind   string // KindID, KindMobile or KindBank
-	Masked string // e.g. 3701**********1234
+	Kind   string // KindID, KindMobile, KindBank, KindPhone or KindHealth
+	Masked string // e.g. 3701**********1234; for a health detail the masked cell
 }
 
 // Redact returns the files of a village folder as sunpub publishes them
@@ -82,9 +82,9 @@ func Redact(fsys fs.FS, p *Policy) (map[string][]byte, []Redaction, error) {
 		}
 		var b strings.Builder
 		for _, line := range strings.SplitAfter(md, "\n") {
-			m, _ := MaskPersonalData(line)
-			for _, h := range scanPersonal(line) {
-				reds = append(reds, Redaction{File: name, Kind: h.Kind, Masked: maskDigits(h.Kind, h.Digits)})
+			m, hits := maskAll(line)
+			for _, h := range hits {
+				reds = append(reds, Redaction{File: name, Kind: h.Kind, Masked: h.Masked})
 			}
 			b.WriteString(m)
 		}
@@ -114,12 +114,27 @@ func maskTable(name string, raw []byte) ([]byte, []Redaction, error) {
 		}
 	}
 	var reds []Redaction
-	for _, rec := range recs {
+	for r, rec := range recs {
 		for c, cell := range rec {
-			for _, h := range scanPersonal(cell) {
-				reds = append(reds, Redaction{Kind: h.Kind, Masked: maskDigits(h.Kind, h.Digits)})
+			if r == 0 {
+				// The header: its words decide what the column's
+				// cells are, only numbers in it are masked.
+				var hits []personalHit
+				rec[c], hits = maskAll(cell)
+				for _, h := range hits {
+					reds = append(reds, Redaction{Kind: h.Kind, Masked: h.Masked})
+				}
+				continue
 			}
-			rec[c], _ = MaskPersonalData(cell)
+			header := ""
+			if c < len(recs[0]) {
+				header = recs[0][c]
+			}
+			var hits []personalHit
+			rec[c], hits = scanCell(header, cell)
+			for _, h := range hits {
+				reds = append(reds, Redaction{Kind: h.Kind, Masked: h.Masked})
+			}
 		}
 	}
 	var buf bytes.Buffer

@@ -46,6 +46,10 @@ func loadTable(fsys fs.FS, name string) (*Table, Errors) {
 		var sheet string
 		var xerr error
 		recs, lines, sheet, xerr = readXLSX(raw)
+		var ce *cellError
+		if errors.As(xerr, &ce) {
+			return nil, Errors{{File: name + "!" + sheet + "!" + ce.Ref, Msg: ce.en, Zh: ce.zh}}
+		}
 		if xerr != nil {
 			return nil, fail(0, "", xerr.Error(), zhOf(xerr))
 		}
@@ -104,7 +108,7 @@ func loadTable(fsys fs.FS, name string) (*Table, Errors) {
 				}
 				rec[c] = canon
 			}
-			for _, p := range findPersonalData(cell) {
+			for _, p := range findPersonalCell(t.Header[c], cell) {
 				en, zh := personalMsg(p)
 				errs = append(errs, fail(line, t.Header[c], en, zh)...)
 			}
@@ -152,6 +156,10 @@ func checkTotals(t *Table, line int, fail func(line int, field, en, zh string) E
 		}
 		got := t.Rows[t.TotalRow][c]
 		if got == "" {
+			// A blank total reads as "nothing" on a board, and hides
+			// whatever the rows add up to.
+			errs = append(errs, fail(line, t.Header[c], fmt.Sprintf("the 合计 row leaves this amount column empty: fill in the total (%s by the rows; 0.00 when there is none)", FormatAmount(centsString(sum))),
+				fmt.Sprintf("合计行的“%s”一栏是空的：请填上合计金额（各行相加为 %s；没有发生额填 0.00）", t.Header[c], FormatAmount(centsString(sum))))...)
 			continue
 		}
 		want, _ := cents(got)

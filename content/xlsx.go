@@ -28,6 +28,9 @@ func readXLSX(raw []byte) (recs [][]string, rows []int, sheet string, err error)
 	if err != nil {
 		return nil, nil, sheet, bi(fmt.Sprintf("sheet %s: %v", sheet, err), fmt.Sprintf("无法读取工作表“%s”", sheet))
 	}
+	if grid, err = fillFormulas(f, sheet, grid); err != nil {
+		return nil, nil, sheet, err
+	}
 	// Dates are numbers with a date format; convert them by their style.
 	for r, row := range grid {
 		for c, v := range row {
@@ -152,4 +155,72 @@ func cellName(col, row int) string {
 		return fmt.Sprintf("R%dC%d", row, col+1)
 	}
 	return n
+}
+
+// cellError is a problem with one cell of the sheet: loadTable names it
+// as Excel does (收支明细.xlsx!Sheet1!E7).
+type cellError struct {
+	Ref    string // E7
+	en, zh string
+}
+
+func (e *cellError) Error() string { return e.en }
+
+// Limits on the cells searched for formulas: a clerk's table is a few
+// hundred rows; a sheet whose dimension claims a million is not read
+// cell by cell.
+const (
+	maxFormulaRows = 20000
+	maxFormulaCols = 100
+)
+
+// fillFormulas puts a value into every formula cell saved without one.
+// Excel and WPS save the result with the formula, but workbooks written
+// by programs (or by excelize, as some county templates are) often do
+// not, and such a 合计 would reach the board blank. The value is computed
+// with excelize; a formula it cannot compute is an error naming the cell.
+func fillFormulas(f *excelize.File, sheet string, grid [][]string) ([][]string, error) {
+	rows, cols := len(grid), 0
+	for _, row := range grid {
+		cols = max(cols, len(row))
+	}
+	if dim, err := f.GetSheetDimension(sheet); err == nil && dim != "" {
+		_, end, _ := strings.Cut(dim, ":")
+		if end == "" {
+			end = dim
+		}
+		if c, r, err := excelize.CellNameToCoordinates(end); err == nil {
+			rows, cols = max(rows, r), max(cols, c)
+		}
+	}
+	rows, cols = min(rows, maxFormulaRows), min(cols, maxFormulaCols)
+	for r := 1; r <= rows; r++ {
+		for c := 1; c <= cols; c++ {
+			if r <= len(grid) && c <= len(grid[r-1]) && strings.TrimSpace(grid[r-1][c-1]) != "" {
+				continue // a value Excel saved: trust it as the clerk saw it
+			}
+			ref := cellName(c-1, r)
+			formula, err := f.GetCellFormula(sheet, ref)
+			if err != nil || formula == "" {
+				continue
+			}
+			v, err := f.CalcCellValue(sheet, ref, excelize.Options{RawCellValue: true})
+			if err == nil && (v == "" || strings.HasPrefix(v, "#")) {
+				err = fmt.Errorf("result %q", v)
+			}
+			if err != nil {
+				return nil, &cellError{Ref: ref,
+					en: fmt.Sprintf("formula =%s has no saved value and cannot be computed here (%v): open the workbook in Excel or WPS, save it, and publish again", formula, err),
+					zh: fmt.Sprintf("公式 =%s 没有保存计算结果，系统也算不出来：请用 Excel 或 WPS 打开这个表格，保存后再发布", formula)}
+			}
+			for len(grid) < r {
+				grid = append(grid, nil)
+			}
+			for len(grid[r-1]) < c {
+				grid[r-1] = append(grid[r-1], "")
+			}
+			grid[r-1][c-1] = v
+		}
+	}
+	return grid, nil
 }

@@ -79,6 +79,8 @@ func TestXLSXTable(t *testing.T) {
 func FuzzXLSX(f *testing.F) {
 	f.Add(workbook(&testing.T{}, "6012.40"))
 	f.Add([]byte("PK\x03\x04"))
+	f.Add(leases(&testing.T{}, "SUM(E3:E6)", "SUM(F3:F6)", nil)) // totals computed from formulas
+	f.Add(leases(&testing.T{}, "SUM(E3:E7)", "NOSUCH(F3:F6)", nil))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fsys := fstest.MapFS{
 			"village.toml": {Data: []byte(villageTOML)},

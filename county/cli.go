@@ -22,32 +22,80 @@ import (
 	"github.com/sunboard/sunboard/render"
 )
 
-// PreviewCmd is `sunpub preview`: display is "profile:size" (tv:1280x720),
-// at a --at value ("" is now).
-func PreviewCmd(dir, display, outDir, at string, out io.Writer) error {
-	profile, size, _ := strings.Cut(display, ":")
+// PreviewOpts are `sunpub preview`'s settings.
+type PreviewOpts struct {
+	Display string // "profile:size", e.g. tv:1280x720
+	OutDir  string
+	At      string // a --at value; "" is now
+	// Repo is the county repository whose policy.toml applies, as at
+	// publish; Policy a policy.toml file instead. With neither, every
+	// personal number is refused.
+	Repo, Policy string
+}
+
+// PreviewCmd is `sunpub preview`: what boards will show of dir, masked
+// as the county's privacy policy says, and which policy that was.
+func PreviewCmd(dir string, o PreviewOpts, out io.Writer) error {
+	profile, size, _ := strings.Cut(o.Display, ":")
 	p, err := render.ParseProfile(profile, size)
 	if err != nil {
-		return fmt.Errorf("--display %q: %w", display, err)
+		return fmt.Errorf("--display %q: %w", o.Display, err)
 	}
-	t, err := content.ParseTime(at, time.Now())
+	t, err := content.ParseTime(o.At, time.Now())
 	if err != nil {
 		return err
 	}
-	files, err := Preview(dir, p, outDir, t)
+	var policy *content.Policy
+	switch {
+	case o.Repo != "" && o.Policy != "":
+		return fmt.Errorf("give --repo DIR or --policy FILE, not both / --repo 和 --policy 只能用一个")
+	case o.Policy != "":
+		if policy, err = content.LoadPolicy(o.Policy); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "隐私规则：%s / privacy policy: %s\n", o.Policy, o.Policy)
+	case o.Repo != "":
+		// A mistyped --repo must not pass for a county without a policy.
+		if st, err := os.Stat(o.Repo); err != nil || !st.IsDir() {
+			return fmt.Errorf("--repo %s: not a county repository directory / 找不到县仓库目录", o.Repo)
+		}
+		if policy, err = RepoPolicy(o.Repo); err != nil {
+			return err
+		}
+		if policy != nil {
+			pp := filepath.Join(o.Repo, PolicyFile)
+			fmt.Fprintf(out, "隐私规则：县仓库的 %s / privacy policy: the county's %s\n", pp, pp)
+		} else {
+			fmt.Fprintf(out, "隐私规则：%s 里没有 policy.toml，个人信息一律拒绝（与发布时相同） / privacy policy: none in %s, every personal number is refused (as publish does)\n", o.Repo, o.Repo)
+		}
+	default:
+		fmt.Fprintln(out, "隐私规则：未指定（--repo 县仓库 或 --policy 文件），个人信息一律拒绝 / privacy policy: none given (--repo DIR or --policy FILE), every personal number is refused")
+	}
+	files, reds, err := PreviewWith(dir, p, o.OutDir, t, policy)
 	if err != nil {
+		if policy == nil && o.Repo == "" && strings.Contains(err.Error(), "personal data must not be published") {
+			return fmt.Errorf("%w\n预览未使用县里的隐私规则：加上 --repo 县仓库目录（或 --policy policy.toml）即按县里规定打码预览 / the preview applied no privacy policy: add --repo DIR (or --policy FILE) to preview with the county's masking", err)
+		}
 		return err
 	}
-	fmt.Fprintf(out, "%d pages for %s in %s; contact sheet %s\n", len(files)-1, display, outDir, files[len(files)-1])
+	for _, r := range reds {
+		fmt.Fprintf(out, "  已打码 / masked %s in %s: %s\n", r.Kind, r.File, r.Masked)
+	}
+	fmt.Fprintf(out, "%d pages for %s in %s; contact sheet %s\n", len(files)-1, o.Display, o.OutDir, files[len(files)-1])
 	return nil
 }
 
 // Ring tells the published villages' boards to sync now (the MQTT
-// doorbell); content still travels over HTTP.
-func Ring(ctx context.Context, broker string, dirs []string, out io.Writer) error {
+// doorbell); content still travels over HTTP. The folders are read as
+// they were published, under repo's privacy policy.
+func Ring(ctx context.Context, repo, broker string, dirs []string, out io.Writer) error {
+	policy, err := RepoPolicy(repo)
+	if err != nil {
+		return err
+	}
 	var ids []string
 	for _, dir := range dirs {
-		v, err := content.Load(os.DirFS(dir))
+		v, err := LoadAsPublished(dir, policy)
 		if err != nil {
 			return err
 		}
@@ -87,11 +135,19 @@ func Serve(ctx context.Context, repo string, o ServeOpts, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The folders are loaded as they were published (masked by the
+	// county's policy). One that still fails only loses its audit
+	// windows: a county server never refuses to start over one folder.
+	policy, err := RepoPolicy(repo)
+	if err != nil {
+		fmt.Fprintf(out, "sunpub serve: %v\n  content folders are checked without it (every personal number refused) / 隐私规则读取失败，内容文件夹按“个人信息一律拒绝”检查\n", err)
+	}
 	windows := map[string][]proof.Window{}
 	for _, dir := range o.ContentDirs {
-		v, err := content.Load(os.DirFS(dir))
+		v, err := LoadAsPublished(dir, policy)
 		if err != nil {
-			return err
+			fmt.Fprintf(out, "sunpub serve: skipped %s: no 公示期 audit for its village until it loads / 已跳过该文件夹，修好并重启前不核查其公示期:\n%v\n", dir, err)
+			continue
 		}
 		windows[v.ID] = fleet.ContentWindows(v)
 	}

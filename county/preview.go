@@ -1,14 +1,17 @@
 package county
 
 import (
+	"errors"
 	"fmt"
 	"html"
 	"image"
 	"image/color"
 	"image/draw"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"testing/fstest"
 	"time"
 
 	"github.com/sunboard/sunboard/content"
@@ -19,11 +22,69 @@ import (
 // Preview writes exactly what boards of profile p will show of dir at t,
 // with the same code the agent runs: OUT/<NNN>-<item>.png in play order,
 // plus contact-sheet.png with every page, for a clerk to check at a glance.
+// It applies no privacy policy: every personal number is refused.
 func Preview(dir string, p render.Profile, outDir string, t time.Time) ([]string, error) {
-	v, err := Check(dir)
+	files, _, err := PreviewWith(dir, p, outDir, t, nil)
+	return files, err
+}
+
+// PreviewWith is Preview of dir as sunpub publishes it under policy:
+// personal numbers in categories the policy masks are masked first (what
+// was masked is returned), so a clerk sees the masked 低保 list the boards
+// will show. A nil policy refuses every personal number.
+func PreviewWith(dir string, p render.Profile, outDir string, t time.Time, policy *content.Policy) ([]string, []content.Redaction, error) {
+	fsys, reds, err := AsPublished(dir, policy)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := checkFS(dir, fsys, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := previewVillage(v, p, outDir, t)
+	return files, reds, err
+}
+
+// AsPublished is the folder dir as sunpub publishes it under policy
+// (content.Redact: masked where the policy says so, the clerk's folder
+// untouched), in memory, and what was masked.
+func AsPublished(dir string, policy *content.Policy) (fs.FS, []content.Redaction, error) {
+	files, reds, err := content.Redact(os.DirFS(dir), policy)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", dir, err)
+	}
+	mfs := fstest.MapFS{}
+	for p, b := range files {
+		mfs[p] = &fstest.MapFile{Data: b, Mode: 0o644}
+	}
+	return mfs, reds, nil
+}
+
+// LoadAsPublished loads dir as sunpub publishes it under policy (see
+// AsPublished), without laying it out.
+func LoadAsPublished(dir string, policy *content.Policy) (*content.Village, error) {
+	fsys, _, err := AsPublished(dir, policy)
 	if err != nil {
 		return nil, err
 	}
+	v, err := content.Load(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("%s:\n%w", dir, err)
+	}
+	return v, nil
+}
+
+// RepoPolicy reads the county's privacy policy, REPO/policy.toml, as
+// Publish does; nil (refuse every personal number) when there is none.
+func RepoPolicy(repo string) (*content.Policy, error) {
+	pp := filepath.Join(repo, PolicyFile)
+	if _, err := os.Stat(pp); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return content.LoadPolicy(pp)
+}
+
+func previewVillage(v *content.Village, p render.Profile, outDir string, t time.Time) ([]string, error) {
 	r, err := render.New(p)
 	if err != nil {
 		return nil, err

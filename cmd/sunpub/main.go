@@ -35,15 +35,18 @@ const usage = `usage:
                                              sign a new sunboard binary for that board type: boards install
                                              it after their next sync and roll back if it is not healthy
   sunpub refresh --repo DIR                  publish approved versions, re-sign snapshot and timestamp (cron)
-  sunpub serve   --repo DIR --addr HOST:PORT serve the signed repository over HTTP
-  sunpub preview --display tv:1280x720 --out DIR [--at 2026-11-22T09:30] CONTENT_DIR
-                                             exactly what boards will show, plus a contact sheet
+  sunpub serve   --repo DIR --addr HOST:PORT [CONTENT_DIR...]
+                                             serve the signed repository over HTTP
+  sunpub preview --display tv:1280x720 --out DIR [--at 2026-11-22T09:30] [--repo DIR | --policy FILE] CONTENT_DIR
+                                             exactly what boards will show, plus a contact sheet; masked
+                                             as the county's policy.toml (in --repo) or --policy FILE says
   publish --doorbell mqtt://HOST:1883        ring the villages' MQTT doorbell: boards sync at once
   sunpub device add --repo DIR --village ID --key FILE
                                              register a board's device key (from sunboard device-key)
-  sunpub serve   ... [--content DIR...]      the same address serves the fleet page (/) for every
-                                             board's state, screenshots and proof log; with --content
-                                             it also audits 公示期 coverage
+  sunpub serve   ... [CONTENT_DIR...]        the same address serves the fleet page (/) for every
+                                             board's state, screenshots and proof log; with content
+                                             folders (read with REPO/policy.toml) it also audits
+                                             公示期 coverage (a folder that fails is logged and skipped)
   sunpub operator add --repo DIR --operator NAME [--operator-role county|township:ID]
                                              fleet page account (password from SUNPUB_OPERATOR_PASSWORD;
                                              run while serve is stopped); prints an API token (--token-days 90)
@@ -58,6 +61,7 @@ type flags struct {
 	repo, addr, id, name, townshipKey, village, role string
 	display, out, at, doorbell, key, fleetURL, item  string
 	countyDir, opName, opRole, township              string
+	policy                                           string
 	trustedProxies                                   string
 	tokenDays                                        int
 	finish, secureCookies                            bool
@@ -87,6 +91,7 @@ func main() {
 	fl.StringVar(&f.display, "display", "tv:1280x720", "profile:size to preview, e.g. led-rgb:128x64 (preview)")
 	fl.StringVar(&f.out, "out", "", "output directory (preview: default preview; review: default review)")
 	fl.StringVar(&f.at, "at", "", "moment to preview, China time (preview; default now)")
+	fl.StringVar(&f.policy, "policy", "", "privacy policy file to preview with, instead of --repo's policy.toml (preview)")
 	fl.StringVar(&f.doorbell, "doorbell", "", "MQTT broker to ring after publishing (publish)")
 	fl.StringVar(&f.key, "key", "", "device public key file (device add)")
 	fl.StringVar(&f.fleetURL, "fleet", "http://127.0.0.1:8400/", "fleet server (audit)")
@@ -119,7 +124,8 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 		if len(args) != 1 {
 			return fmt.Errorf("name one CONTENT_DIR")
 		}
-		return county.PreviewCmd(args[0], f.display, cmp.Or(f.out, "preview"), f.at, os.Stdout)
+		return county.PreviewCmd(args[0], county.PreviewOpts{Display: f.display, OutDir: cmp.Or(f.out, "preview"), At: f.at,
+			Repo: f.repo, Policy: f.policy}, os.Stdout)
 	case "audit":
 		return county.Audit(ctx, f.fleetURL, f.village, f.item, os.Getenv("SUNPUB_FLEET_TOKEN"), os.Stdout)
 	}
@@ -156,7 +162,7 @@ func run(ctx context.Context, cmd string, f flags, args []string) error {
 			return err
 		}
 		if f.doorbell != "" {
-			return county.Ring(ctx, f.doorbell, args, os.Stdout)
+			return county.Ring(ctx, repo, f.doorbell, args, os.Stdout)
 		}
 		return nil
 	case "review":
