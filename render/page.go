@@ -27,8 +27,15 @@ type Page struct {
 	// one (the playlist's order, learnt while playing), both prepared
 	// ahead.
 	paint func(dst *image.RGBA)
+	// paintAt, on TV pages that pan (photo pages), draws one screen as
+	// Frame shows it at scroll offset off (without clock and crawl)
+	// straight into dst, so that stills need neither the strip nor a slot
+	// of the cache.
+	paintAt func(dst *image.RGBA, off int)
 	// stripH is a lazy LED page's strip height (content height, at least
-	// the board's); 0 on TV, where paint draws one screen.
+	// the board's), or a TV photo page's when the photo is taller than its
+	// window (photo_page.go); 0 on other TV pages, where paint draws one
+	// screen.
 	stripH int
 	// stripW is a marquee's strip width (one cycle: text and gap); 0
 	// otherwise, where paint draws the board's width.
@@ -43,6 +50,10 @@ type Page struct {
 	// stickyY/stickyH: rows of the strip (a table header) that stay pinned at the
 	// top once scrolled past, like CSS position: sticky.
 	stickyY, stickyH int
+	// footH: the strip's last rows stay pinned at the bottom of the screen
+	// (a TV photo page's foot, under the crawl, so that the photo never
+	// pans outside the title-safe area).
+	footH int
 
 	// photos are the rectangles of the strip holding photos: the only pixels of
 	// an LED page allowed outside its palette.
@@ -60,6 +71,8 @@ type Page struct {
 // Duration is how long the page stays on screen: reading time from the
 // amount of text (a 70-year-old reads ~150 hanzi/min at a distance), for LED
 // including the scroll (pause at top, ~1 line per 1.5 s, pause at bottom).
+// A TV photo page's follows from its pan alone (photo_page.go): pause at
+// the top, 3 s a window height, pause at the bottom.
 func (p *Page) Duration() time.Duration { return p.pauseTop + p.scroll + p.pauseBottom }
 
 // SetClock sets where the TV clock reads the time; the default is time.Now.
@@ -75,7 +88,7 @@ func (p *Page) scrollPx() int {
 	if d := h - p.view; h > 0 && d > 0 {
 		return d
 	}
-	return 0 // TV: one screen
+	return 0 // TV: one screen (a photo page that fits)
 }
 
 // size is the size of what paint draws: the strip on LED, one cycle of a
@@ -93,12 +106,20 @@ func (p *Page) size() image.Rectangle {
 
 // Strip returns the page's whole content without clock or crawl: an LED
 // page's strip (board width x content height, all it scrolls through), a
-// marquee's one cycle, a TV page's screen. For operators' stills (PNGs)
-// and tests, not for playing: the page is drawn into a new image on each
-// call, which the caller owns.
+// marquee's one cycle, a TV page's screen (a photo page's first: its
+// pan is Frame's). For operators' stills (PNGs) and tests, not for
+// playing: the page is drawn into a new image on each call, which the
+// caller owns.
 func (p *Page) Strip() *image.RGBA {
 	if p.Image != nil || p.paint == nil {
 		return p.Image
+	}
+	if p.paintAt != nil {
+		img := image.NewRGBA(image.Rect(0, 0, p.r.p.Width, p.r.p.Height))
+		p.r.mu.Lock()
+		p.paintAt(img, 0)
+		p.r.mu.Unlock()
+		return img
 	}
 	img := image.NewRGBA(p.size())
 	p.r.mu.Lock() // faces are not safe for concurrent use
@@ -138,10 +159,14 @@ func (p *Page) Frame(dst *image.RGBA, t time.Duration) {
 	}
 	w := min(b.Dx(), src.Rect.Dx())
 	off := p.offset(t)
+	foot := b.Dy() - p.footH
 	for r := 0; r < b.Dy(); r++ {
 		sy := off + r
-		if p.stickyH > 0 && off > p.stickyY && r < p.stickyH {
+		switch {
+		case p.stickyH > 0 && off > p.stickyY && r < p.stickyH:
 			sy = p.stickyY + r
+		case p.footH > 0 && r >= foot:
+			sy = src.Rect.Dy() - b.Dy() + r
 		}
 		do := dst.PixOffset(b.Min.X, b.Min.Y+r)
 		drow := dst.Pix[do : do+b.Dx()*4]
@@ -181,17 +206,24 @@ func (p *Page) Changed(bounds image.Rectangle, prev, t time.Duration) [2]image.R
 // is painted straight into dst rather than through the Renderer's cache
 // of screens, which for pages drawn once each would only hold (and
 // prepare in the background) screens nobody shows again: 3 × 8 MB at
-// 1080p. Its photos are decoded for it and not cached, likewise.
+// 1080p. A photo page paints its first screen likewise, not its strip
+// (21 MB at 1080p), and resamples only the photo rows that screen shows.
 func (p *Page) Still(dst *image.RGBA) {
-	if p.paint == nil || p.speed > 0 || p.stripH > 0 || dst.Rect.Min != (image.Point{}) || dst.Rect != p.size() {
+	screen := p.paint != nil && p.speed == 0 && dst.Rect.Min == (image.Point{}) &&
+		dst.Rect.Size() == image.Pt(p.r.p.Width, p.r.p.Height)
+	switch {
+	case screen && p.paintAt != nil:
+		p.r.mu.Lock()
+		p.paintAt(dst, 0)
+		p.r.mu.Unlock()
+	case screen && p.stripH == 0:
+		p.r.mu.Lock() // faces are not safe for concurrent use
+		p.paint(dst)
+		p.r.mu.Unlock()
+	default:
 		p.Frame(dst, 0)
 		return
 	}
-	p.r.mu.Lock() // faces are not safe for concurrent use
-	p.r.screens.still = true
-	p.paint(dst)
-	p.r.screens.still = false
-	p.r.mu.Unlock()
 	p.overlay(dst)
 }
 

@@ -13,7 +13,11 @@ import (
 //     paragraph of 3 or more lines;
 //   - no widow: a page does not start with the single last line of one;
 //   - a heading is never the last thing on a page (it moves with what
-//     follows), nor is a table's header row;
+//     follows), nor is a table's header row: no page shows a header
+//     without rows under it;
+//   - a table's 合计 row never starts a page: the last two rows it adds up
+//     go over with it (tableBlocks marks them keepNext);
+//   - a page that continues a table starts with its header row again;
 //   - a 落款 (the closing organisation name and date, see signature) does not
 //     stand alone on an item's last page: the last line(s) of the previous
 //     page come with it.

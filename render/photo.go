@@ -22,12 +22,12 @@ type photoKey struct {
 	w, h         int
 }
 
-// maxPhotoCache bounds the fitted-photo cache (entries and bytes);
-// decoding a 12 MP JPEG costs ~0.3 s on x86 and several times that on a
-// Pi, so re-layouts and redrawing a TV photo page should not, but TV pages
-// no longer hold their pixels and the cache must not hold them instead:
-// 16 MB is ~18 fitted photos at 720p, ~6 at 1080p. Least recently used
-// photos go first.
+// maxPhotoCache bounds the fitted-photo cache (entries and bytes) of LED
+// layouts: decoding a 12 MP JPEG costs ~0.3 s on x86 and several times that
+// on a Pi, so re-layouts should not. TV photo pages do not use it: a photo
+// fitted to a TV's width (7 MB at 720p, 16 MB at 1080p) is resampled
+// straight into the page's strip each time it is drawn (photo_page.go).
+// Least recently used photos go first.
 const (
 	maxPhotoCache      = 64
 	maxPhotoCacheBytes = 8 << 20
@@ -47,10 +47,8 @@ func (r *Renderer) loadPhoto(v *content.Village, src string, w, h int) (*image.R
 }
 
 // fitPhoto is loadPhoto; with keep false a photo not in the cache is
-// decoded and fitted but not added to it. TV layout takes the fitted
-// size that way: the page is drawn much later (after the rest of a
-// 100-item village is laid out), from the cache only if it is still there,
-// and filling the cache at layout holds 16 MB of photos nobody draws.
+// decoded and fitted but not added to it (a one-off fit that should not
+// push the layouts' photos out).
 func (r *Renderer) fitPhoto(v *content.Village, src string, w, h int, keep bool) (*image.RGBA, error) {
 	key := photoKey{v.ID, src, w, h}
 	r.photoClock++
@@ -97,14 +95,27 @@ func (r *Renderer) fitPhoto(v *content.Village, src string, w, h int, keep bool)
 	return rgba, nil
 }
 
-// fittedSize is the size fitPhoto would return, without decoding a photo
-// whose full decode this process has already done once (see probes): a TV
-// page's layout needs only the size, and sunpub lays out the same shared
-// photo for every village that shows it.
+// fittedSize is the size fitPhoto would return, without decoding the
+// photo again (see sourceSize). TV layout used it before photo pages had
+// their own fit (photoFit); TestFittedSize still checks it against
+// fitPhoto.
 func (r *Renderer) fittedSize(v *content.Village, src string, w, h int) (int, int, error) {
 	if c, ok := r.photos[photoKey{v.ID, src, w, h}]; ok {
 		return c.img.Rect.Dx(), c.img.Rect.Dy(), nil
 	}
+	sw, sh, err := r.sourceSize(v, src)
+	if err != nil {
+		return 0, 0, err
+	}
+	nw, nh := fitDims(sw, sh, w, h)
+	return nw, nh, nil
+}
+
+// sourceSize is the photo's upright size, without decoding a photo whose
+// full decode this process has already done once (see probes): a TV
+// page's layout needs only the size, and sunpub lays out the same shared
+// photo for every village that shows it.
+func (r *Renderer) sourceSize(v *content.Village, src string) (int, int, error) {
 	data, err := r.photoData(v, src)
 	if err != nil {
 		return 0, 0, err
@@ -121,8 +132,7 @@ func (r *Renderer) fittedSize(v *content.Village, src string, w, h int) (int, in
 	if p.err != nil {
 		return 0, 0, photoError(src, p.err)
 	}
-	nw, nh := fitDims(p.w, p.h, w, h)
-	return nw, nh, nil
+	return p.w, p.h, nil
 }
 
 func (r *Renderer) photoData(v *content.Village, src string) ([]byte, error) {
@@ -350,41 +360,28 @@ func dither(img *image.RGBA, on, off color.RGBA) {
 }
 
 // photoBlock places one body photo with its caption below. On TV it is a
-// page of its own; on LED it takes the board width and the strip pans it.
-// A photo that cannot be read becomes a visible notice rather than failing
-// the item: the rest of the disclosure must still reach the board.
+// page of its own (tvPhotoBlock, photo_page.go); on LED it takes the board
+// width and the strip pans it. A photo that cannot be read becomes a
+// visible notice rather than failing the item: the rest of the disclosure
+// must still reach the board.
 func (r *Renderer) photoBlock(v *content.Village, b content.Block, x, w int, box image.Point) *block {
+	if !r.led() {
+		return r.tvPhotoBlock(v, b, x, w, box)
+	}
 	th := r.th
 	capF := r.px16
-	if !r.led() {
-		capF = r.body
-	}
 	caption := capF.wrap(b.Text, w)
 	if b.Text == "" {
 		caption = nil
 	}
 	capH := len(caption) * capF.lineH
-	gap := 2
-	ph := 0
-	if !r.led() {
-		gap = r.px(8)
-		ph = box.Y - capH - gap
-	}
-	var img *image.RGBA
-	var iw, ih int
-	var err error
-	if r.led() {
-		if img, err = r.fitPhoto(v, b.Src, w, 0, true); err == nil {
-			iw, ih = img.Rect.Dx(), img.Rect.Dy()
-		}
-	} else {
-		iw, ih, err = r.fittedSize(v, b.Src, w, max(ph, 0))
-	}
+	const gap = 2
+	img, err := r.fitPhoto(v, b.Src, w, 0, true)
 	if err != nil {
 		r.probs = append(r.probs, err.Error())
 		msg := capF.wrap("（照片无法显示："+b.Src+"）", w)
 		lines := append(msg, caption...)
-		blk := &block{h: len(lines) * capF.lineH, own: !r.led()}
+		blk := &block{h: len(lines) * capF.lineH}
 		blk.draw = func(dst *image.RGBA, y int) {
 			for i, l := range lines {
 				capF.draw(dst, x, y+i*capF.lineH, l, th.text)
@@ -392,31 +389,17 @@ func (r *Renderer) photoBlock(v *content.Village, b content.Block, x, w int, box
 		}
 		return blk
 	}
+	iw, ih := img.Rect.Dx(), img.Rect.Dy()
 	ix := x + (w-iw)/2
-	blk := &block{h: ih + gap + capH, own: !r.led(), photo: image.Rect(ix, 0, ix+iw, ih)}
+	blk := &block{h: ih + gap + capH, photo: image.Rect(ix, 0, ix+iw, ih)}
 	for _, l := range caption {
 		blk.text += runeCount(l)
 	}
 	// An LED page keeps its fitted photo (board-wide, small: ~50 KB at
 	// 128 px, ~450 KB at 384 px) so that drawing its strip on a page
-	// change never decodes. A TV page is drawn each time it comes on
-	// screen: it keeps the photo's name, not its pixels, and takes it
-	// from the photo cache or decodes it again.
-	keep := img // nil on TV
-	fitH := max(ph, 0)
+	// change never decodes.
 	blk.draw = func(dst *image.RGBA, y int) {
-		pic := keep
-		if pic == nil {
-			var err error
-			// r.mu is held: paint runs under it.
-			if pic, err = r.fitPhoto(v, b.Src, w, fitH, !r.screens.still); err != nil || !pic.Rect.Size().Eq(image.Pt(iw, ih)) {
-				for i, l := range capF.wrap("（照片无法显示："+b.Src+"）", w) {
-					capF.draw(dst, x, y+i*capF.lineH, l, th.text)
-				}
-				return
-			}
-		}
-		draw.Draw(dst, image.Rect(ix, y, ix+iw, y+ih), pic, image.Point{}, draw.Src)
+		draw.Draw(dst, image.Rect(ix, y, ix+iw, y+ih), img, image.Point{}, draw.Src)
 		for i, l := range caption {
 			capF.draw(dst, x+(w-capF.width(l))/2, y+ih+gap+i*capF.lineH, l, th.text)
 		}

@@ -111,6 +111,7 @@ type block struct {
 	text   int             // runes to read
 	photo  image.Rectangle // photo area relative to the block's top, if any
 	own    bool            // TV: alone on its page (photos)
+	pic    *photoRef       // TV: the photo of a photo page (photo_page.go)
 	spacer bool            // dropped at a TV page top
 	head   *block          // table header repeated on TV pages / pinned on LED
 	// TV pagination (see paginate.go): para numbers the paragraph a text
@@ -456,17 +457,32 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 	if it.Table != nil {
 		flow = append(flow, spacer(r.px(12)))
 		flow = append(flow, r.tableBlocks(it.Table, colX, colW)...)
-		flow = append(flow, r.voucherBlocks(v, it, colX, colW, box)...)
+		for _, b := range r.voucherBlocks(v, it, colX, colW, box) {
+			if b.pic != nil {
+				b.pic.voucher = true
+			}
+			flow = append(flow, b)
+		}
 	}
 	groups := paginate(flow, flowH)
 	if len(groups) > maxTVPages {
 		return nil, fmt.Errorf("内容过长：%d 页，上限 %d 页，请删减或拆分为多个公示事项", len(groups), maxTVPages)
 	}
 	var pages []*Page
+	labels := photoLabels(groups)
 	for n, g := range groups {
 		pageNo := strings.TrimSpace(unit)
 		if len(groups) > 1 {
 			pageNo = unit + fmt.Sprintf("第 %d / %d 页", n+1, len(groups))
+		}
+		if pic := pagePhoto(g); pic != nil {
+			// As large as the screen allows, panned when taller.
+			p := r.photoPage(it, bd, cat, strings.TrimPrefix(pageNo, unit), pic, labels[pic])
+			if n > 0 {
+				pages[n-1].next = p
+			}
+			pages = append(pages, p)
+			continue
 		}
 		// The header is read on an item's first page; later pages only
 		// change their number.

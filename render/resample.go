@@ -14,49 +14,156 @@ import (
 // FMA instruction on arm64 (and amd64 v3), which rounds differently, and a
 // board must show exactly the pixels sunpub's preview showed.
 func shrink(src image.Image, w, h int) *image.RGBA {
-	b := src.Bounds()
-	sw, sh := b.Dx(), b.Dy()
-	// One source row at a time in RGBA: a phone photo converted whole would
-	// cost 4 bytes a pixel more than the board has to spare.
-	line := image.NewRGBA(image.Rect(0, 0, sw, 1))
-	xw := resampleWeights(sw, w)
-	yw := resampleWeights(sh, h)
-
-	// Horizontal pass: sh rows of w pixels.
-	mid := image.NewRGBA(image.Rect(0, 0, w, sh))
-	for y := range sh {
-		draw.Draw(line, line.Rect, src, image.Pt(b.Min.X, b.Min.Y+y), draw.Src)
-		row := line.Pix
-		out := mid.Pix[y*mid.Stride : y*mid.Stride+4*w]
-		for x, taps := range xw {
-			var r, g, bl, a int32
-			for _, t := range taps.w {
-				p := row[4*int(t.at):]
-				r += int32(p[0]) * t.v
-				g += int32(p[1]) * t.v
-				bl += int32(p[2]) * t.v
-				a += int32(p[3]) * t.v
-			}
-			storePremul(out[4*x:], r, g, bl, a)
-		}
-	}
-	// Vertical pass.
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y, taps := range yw {
-		out := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-		for x := range w {
-			var r, g, bl, a int32
-			for _, t := range taps.w {
-				p := mid.Pix[int(t.at)*mid.Stride+4*x:]
-				r += int32(p[0]) * t.v
-				g += int32(p[1]) * t.v
-				bl += int32(p[2]) * t.v
-				a += int32(p[3]) * t.v
-			}
-			storePremul(out[4*x:], r, g, bl, a)
-		}
+	rs := newResampler(src, resampleWeights(src.Bounds().Dx(), w), resampleWeights(src.Bounds().Dy(), h))
+	for y := range h {
+		o := dst.PixOffset(0, y)
+		rs.row(dst.Pix[o:o+4*w], y)
 	}
 	return dst
+}
+
+// scaleInto draws src scaled to w×h, its top-left at at, into dst over
+// what dst holds there (a TV photo page's background), clipped to
+// dst.Rect: only the output rows dst shows are computed, and only the
+// source rows they need are read, so drawing the one screen of a tall
+// photo that a still shows costs that screen. Whole enlargements of 2 or
+// more are nearest-neighbour (small scans stay sharp, as fitDims keeps
+// them); anything else is the Catmull-Rom of shrink, which also enlarges
+// (by less than 2) with the same integer weights.
+func scaleInto(dst *image.RGBA, at image.Point, src image.Image, w, h int) {
+	sw, sh := src.Bounds().Dx(), src.Bounds().Dy()
+	if w <= 0 || h <= 0 || sw <= 0 || sh <= 0 {
+		return
+	}
+	vis := image.Rect(at.X, at.Y, at.X+w, at.Y+h).Intersect(dst.Rect)
+	if vis.Empty() {
+		return
+	}
+	var xw, yw []taps
+	if k := w / sw; k >= 2 && w == k*sw && h == k*sh {
+		xw, yw = nearestWeights(sw, w), nearestWeights(sh, h)
+	} else {
+		xw, yw = resampleWeights(sw, w), resampleWeights(sh, h)
+	}
+	rs := newResampler(src, xw, yw)
+	row := make([]byte, 4*w)
+	x0, x1 := vis.Min.X-at.X, vis.Max.X-at.X
+	for y := vis.Min.Y; y < vis.Max.Y; y++ {
+		rs.row(row, y-at.Y)
+		o := dst.PixOffset(vis.Min.X, y)
+		over(dst.Pix[o:o+4*(x1-x0)], row[4*x0:4*x1])
+	}
+}
+
+// over composites premultiplied s onto d in place (Porter-Duff over), in
+// integers; an opaque pixel, a photo's usual one, is copied.
+func over(d, s []byte) {
+	for i := 0; i+3 < len(s); i += 4 {
+		a := int32(s[i+3])
+		if a == 255 {
+			copy(d[i:i+4], s[i:i+4])
+			continue
+		}
+		k := 255 - a
+		for c := range 4 {
+			d[i+c] = uint8(int32(s[i+c]) + (int32(d[i+c])*k+127)/255)
+		}
+	}
+}
+
+// resampler produces output rows of a separable resample one at a time.
+// The horizontal pass of each source row is kept in a ring of as many rows
+// as one output row reads (a few, not the whole height: the mid image of a
+// 1440×1920 photo fitted to 1728 px is 13 MB), so memory is the output
+// width by the kernel's height whatever the photo's size. Both passes are
+// those of the former two-pass shrink, in the same order: the pixels are
+// identical.
+type resampler struct {
+	src   image.Image
+	xw    []taps
+	yw    []taps
+	line  *image.RGBA // one source row in RGBA
+	ring  []byte      // horizontally resampled source rows, w*4 bytes each
+	rowOf []int       // the source row each ring slot holds, -1 if none
+	rows  [][]byte    // the ring rows of the output row being computed
+}
+
+func newResampler(src image.Image, xw, yw []taps) *resampler {
+	// The ring must hold every source row one output row reads at once:
+	// their span, since rows are taken modulo the ring size.
+	span := 1
+	most := 1
+	for _, t := range yw {
+		lo, hi := t.w[0].at, t.w[0].at
+		for _, tp := range t.w {
+			lo, hi = min(lo, tp.at), max(hi, tp.at)
+		}
+		span = max(span, int(hi-lo)+1)
+		most = max(most, len(t.w))
+	}
+	rs := &resampler{
+		src:   src,
+		xw:    xw,
+		yw:    yw,
+		line:  image.NewRGBA(image.Rect(0, 0, src.Bounds().Dx(), 1)),
+		ring:  make([]byte, span*4*len(xw)),
+		rowOf: make([]int, span),
+		rows:  make([][]byte, 0, most),
+	}
+	for i := range rs.rowOf {
+		rs.rowOf[i] = -1
+	}
+	return rs
+}
+
+// mid returns source row sy resampled horizontally, computing it unless
+// the ring still holds it.
+func (rs *resampler) mid(sy int) []byte {
+	n := 4 * len(rs.xw)
+	slot := sy % len(rs.rowOf)
+	out := rs.ring[slot*n : (slot+1)*n]
+	if rs.rowOf[slot] == sy {
+		return out
+	}
+	rs.rowOf[slot] = sy
+	b := rs.src.Bounds()
+	// One source row at a time in RGBA: a phone photo converted whole would
+	// cost 4 bytes a pixel more than the board has to spare.
+	draw.Draw(rs.line, rs.line.Rect, rs.src, image.Pt(b.Min.X, b.Min.Y+sy), draw.Src)
+	row := rs.line.Pix
+	for x, taps := range rs.xw {
+		var r, g, bl, a int32
+		for _, t := range taps.w {
+			p := row[4*int(t.at):]
+			r += int32(p[0]) * t.v
+			g += int32(p[1]) * t.v
+			bl += int32(p[2]) * t.v
+			a += int32(p[3]) * t.v
+		}
+		storePremul(out[4*x:], r, g, bl, a)
+	}
+	return out
+}
+
+// row writes output row y (premultiplied RGBA, 4*w bytes) into out.
+func (rs *resampler) row(out []byte, y int) {
+	taps := rs.yw[y].w
+	rs.rows = rs.rows[:0]
+	for _, t := range taps {
+		rs.rows = append(rs.rows, rs.mid(int(t.at)))
+	}
+	for x := range len(rs.xw) {
+		var r, g, bl, a int32
+		for i, t := range taps {
+			p := rs.rows[i][4*x:]
+			r += int32(p[0]) * t.v
+			g += int32(p[1]) * t.v
+			bl += int32(p[2]) * t.v
+			a += int32(p[3]) * t.v
+		}
+		storePremul(out[4*x:], r, g, bl, a)
+	}
 }
 
 // weightBits is the fixed-point precision of a tap weight: 14 bits keep
@@ -139,4 +246,15 @@ func storePremul(p []byte, r, g, b, a int32) {
 
 func clamp8(v int32) uint8 {
 	return uint8(min(max(v, 0), 255))
+}
+
+// nearestWeights gives each of n output samples the one source sample of
+// m under its centre, at full weight: a whole enlargement (n = k·m) that
+// repeats each pixel k times, as imaging's NearestNeighbor does.
+func nearestWeights(m, n int) []taps {
+	out := make([]taps, n)
+	for i := range out {
+		out[i] = taps{[]tap{{at: int32(min((2*i+1)*m/(2*n), m-1)), v: 1 << weightBits}}}
+	}
+	return out
 }

@@ -21,6 +21,10 @@ import (
 // strip, its width by the board's height (a 25-row table read out is
 // ~0.5 MB at 192x16, 100 items held 55 MB).
 //
+// A TV photo page whose photo is taller than its window pans like an LED
+// page: its strip (screen width by header, photo and foot) goes through the
+// same slots, with a rule of its own to bound memory (see fill).
+//
 // Page changes cost no frame: when Frame first shows a page it starts
 // drawing, in the background, the page expected next: the item's next
 // page, or else the page that followed this one the last time round the
@@ -46,9 +50,6 @@ type screenCache struct {
 	slots [screenSlots]screen
 	clock uint64
 	last  *Page // the page Frame showed last
-	// still is set, with the Renderer's mu held, while Page.Still paints
-	// a page outside the cache: its photos are then not cached either.
-	still bool
 }
 
 // lookup finds p's slot; -1 if none. c.mu held.
@@ -81,10 +82,15 @@ func (c *screenCache) victim() int {
 }
 
 // fill draws p into slot i, claimed by the caller (c.mu held on entry and
-// exit, released while drawing). The slot's buffer is allocated once on
-// TV; on LED it is resliced for each strip and reallocated only when a
-// strip does not fit (or fits in a quarter of it: one very tall strip
-// does not keep its buffer for ever).
+// exit, released while drawing). On LED the slot's buffer is resliced for
+// each strip and reallocated only when a strip does not fit (or fits in a
+// quarter of it: one very tall strip does not keep its buffer for ever).
+// On TV a slot holds a screen, allocated once, or a photo page's strip
+// (about 2.6 screens: 9.6 MB at 720p, 21 MB at 1080p). A strip's buffer
+// is not kept for the screens after it, and filling a strip first frees
+// every other slot but the page on screen: at most two strips (the one
+// shown, the one prepared next: an item's vouchers follow each other) and
+// never three, which at 1080p would be 64 MB.
 func (c *screenCache) fill(i int, p *Page) {
 	s := &c.slots[i]
 	s.p, s.ready, s.pins = p, false, 0
@@ -93,8 +99,13 @@ func (c *screenCache) fill(i int, p *Page) {
 	r := p.r
 	rect := p.size()
 	n := 4 * rect.Dx() * rect.Dy()
+	tv := r.p.Kind == TV
+	if tv && p.stripH > 0 {
+		c.freeFor(i)
+	}
 	switch {
-	case s.img == nil || cap(s.img.Pix) < n || cap(s.img.Pix) > 4*n && cap(s.img.Pix) > 4<<20:
+	case s.img == nil || cap(s.img.Pix) < n || cap(s.img.Pix) > 4*n && cap(s.img.Pix) > 4<<20 ||
+		tv && cap(s.img.Pix) > n+n/4:
 		s.img = image.NewRGBA(rect)
 	case s.img.Rect != rect:
 		s.img = &image.RGBA{Pix: s.img.Pix[:n], Stride: 4 * rect.Dx(), Rect: rect}
@@ -107,6 +118,18 @@ func (c *screenCache) fill(i int, p *Page) {
 	c.mu.Lock()
 	s.ready = true
 	c.cond.Broadcast()
+}
+
+// freeFor empties every slot but i and the page Frame shows, except
+// those being drawn or read, and lets their buffers go. c.mu held.
+func (c *screenCache) freeFor(i int) {
+	for j := range c.slots {
+		s := &c.slots[j]
+		if j == i || s.p == nil || s.p == c.last || !s.ready || s.pins > 0 {
+			continue
+		}
+		*s = screen{}
+	}
 }
 
 // acquire returns p's drawn screen, drawing it first on a miss, pinned so
