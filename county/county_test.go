@@ -41,7 +41,29 @@ func TestPreview(t *testing.T) {
 			if p.Kind == render.TV && img.Bounds().Dx() < 4*p.Width/2 {
 				t.Errorf("contact sheet %v too small for four half-size pages", img.Bounds())
 			}
+			// The gallery says how long each page stands and the loop takes.
+			page, err := os.ReadFile(filepath.Join(out, "index.html"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(string(page), "· 停留 "); n != len(files)-1 || !strings.Contains(string(page), "轮播一遍约 ") {
+				t.Errorf("index.html: %d page times for %d pages, or no loop time", n, len(files)-1)
+			}
 		})
+	}
+}
+
+func TestZhDuration(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{8 * time.Second, "8 秒"}, {59*time.Second + 600*time.Millisecond, "1 分 00 秒"},
+		{3*time.Minute + 20*time.Second, "3 分 20 秒"}, {63 * time.Minute, "1 小时 03 分"},
+	} {
+		if got := zhDuration(c.d); got != c.want {
+			t.Errorf("zhDuration(%v) = %q, want %q", c.d, got, c.want)
+		}
 	}
 }
 

@@ -108,7 +108,11 @@ func writePreview(v *content.Village, pages []*render.Page, p render.Profile, ou
 	if err := player.WritePNG(sheet, contactSheet(imgs, p)); err != nil {
 		return nil, err
 	}
-	if err := writeGallery(filepath.Join(outDir, "index.html"), v.Name, p, files); err != nil {
+	times := make([]time.Duration, len(pages))
+	for i, pg := range pages {
+		times[i] = pg.Duration()
+	}
+	if err := writeGallery(filepath.Join(outDir, "index.html"), v.Name, p, files, times); err != nil {
 		return nil, err
 	}
 	return append(files, sheet), nil
@@ -148,19 +152,44 @@ func contactSheet(imgs []*image.RGBA, p render.Profile) *image.RGBA {
 
 // writeGallery is the preview as a page a clerk opens in any browser
 // (file://, no server): every page in play order at its real size.
-func writeGallery(path, village string, p render.Profile, files []string) error {
+//
+// Each page says how long it stands on the board, and the heading how
+// long the whole loop takes: a clerk sees a table that would keep a
+// villager waiting before the board does.
+func writeGallery(path, village string, p render.Profile, files []string, times []time.Duration) error {
+	var loop time.Duration
+	for _, d := range times {
+		loop += d
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>%s 公开内容预览</title>
 <style>body{background:#222;color:#eee;font-family:sans-serif;margin:24px}figure{display:inline-block;margin:12px;vertical-align:top}
 img{border:1px solid #555;image-rendering:pixelated;max-width:100%%}figcaption{font-size:14px;color:#bbb}</style>
-<h1>%s · %s %d×%d 预览（与屏幕显示完全一致）</h1>`, html.EscapeString(village), html.EscapeString(village), p.Kind, p.Width, p.Height)
+<h1>%s · %s %d×%d 预览（与屏幕显示完全一致）</h1><p>共 %d 页，轮播一遍约 %s（未计紧急通知插播和 dwell 设置）</p>`,
+		html.EscapeString(village), html.EscapeString(village), p.Kind, p.Width, p.Height, len(files), zhDuration(loop))
 	for i, f := range files {
 		name := filepath.Base(f)
 		style := ""
 		if p.Kind != render.TV {
 			style = ` style="width:` + fmt.Sprint(p.Width*3) + `px"` // LED pixels, enlarged crisply
 		}
-		fmt.Fprintf(&b, `<figure><img src="%s" alt="第%d页"%s><figcaption>%d. %s</figcaption></figure>`, html.EscapeString(name), i+1, style, i+1, html.EscapeString(name))
+		shown := ""
+		if i < len(times) {
+			shown = " · 停留 " + zhDuration(times[i])
+		}
+		fmt.Fprintf(&b, `<figure><img src="%s" alt="第%d页"%s><figcaption>%d. %s%s</figcaption></figure>`, html.EscapeString(name), i+1, style, i+1, html.EscapeString(name), shown)
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// zhDuration is d for a clerk: 45 秒, 3 分 20 秒, 1 小时 05 分.
+func zhDuration(d time.Duration) string {
+	s := int(d.Round(time.Second) / time.Second)
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%d 秒", s)
+	case s < 3600:
+		return fmt.Sprintf("%d 分 %02d 秒", s/60, s%60)
+	}
+	return fmt.Sprintf("%d 小时 %02d 分", s/3600, s%3600/60)
 }
