@@ -464,7 +464,22 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 			flow = append(flow, b)
 		}
 	}
+	// Continued pages get a compact band (title, 编号, page number, the
+	// QR code): the item's details were on its first page, and on a
+	// 720×576 screen the full band takes two fifths of the height.
+	cont := r.layoutBandUnit(shownTitle(it), []string{"编号 " + itemCode(it)}, code, urgent, true, unit)
+	contTop := cont.h + r.px(8)
 	groups := paginate(flow, flowH)
+	if contH := r.tickTop() - r.px(6) - contTop; len(groups) > 1 && contH > flowH {
+		if rest := after(flow, groups[0]); len(rest) > 0 {
+			// A table cut at the first page goes on under its header,
+			// as it would have within one pagination.
+			if h := rest[0].head; h != nil && h != rest[0] {
+				rest = append([]*block{h}, rest...)
+			}
+			groups = append(groups[:1], paginate(rest, contH)...)
+		}
+	}
 	if len(groups) > maxTVPages {
 		return nil, fmt.Errorf("内容过长：%d 页，上限 %d 页，请删减或拆分为多个公示事项", len(groups), maxTVPages)
 	}
@@ -490,17 +505,21 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 		if n == 0 {
 			runes = r.bandRunes(bd, pageNo)
 		}
-		p := &Page{Item: it.ID, view: r.p.Height, clock: r.clock, clockAt: bd.clockAt, r: r}
+		pb, top := bd, flowTop
+		if n > 0 {
+			pb, top = cont, contTop
+		}
+		p := &Page{Item: it.ID, view: r.p.Height, clock: r.clock, clockAt: pb.clockAt, r: r}
 		p.paint = func(img *image.RGBA) {
 			fillRect(img, img.Rect, th.bg)
-			r.drawBand(img, bd, cat, pageNo)
-			y := flowTop
+			r.drawBand(img, pb, cat, pageNo)
+			y := top
 			for _, b := range g {
 				b.draw(img, y)
 				y += b.h
 			}
 		}
-		y := flowTop
+		y := top
 		photo := false
 		for _, b := range g {
 			runes += b.reading()
@@ -520,6 +539,22 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 		pages = append(pages, p)
 	}
 	return pages, nil
+}
+
+// after is what of flow comes after the blocks of page: pagination may
+// add blocks of its own (a repeated table header), so the cut is after
+// the last of flow's own blocks on the page.
+func after(flow, page []*block) []*block {
+	at := make(map[*block]int, len(flow))
+	for i, b := range flow {
+		at[b] = i
+	}
+	for i := len(page) - 1; i >= 0; i-- {
+		if j, ok := at[page[i]]; ok {
+			return flow[j+1:]
+		}
+	}
+	return nil
 }
 
 // fitLine cuts s to one line of width w, marking the cut with an ellipsis.
