@@ -43,13 +43,6 @@ type cachedPhoto struct {
 // enlarging (no blur on small scans), Catmull-Rom (shrink) when shrinking. h == 0
 // means fit the width only (an LED strip pans tall receipts).
 func (r *Renderer) loadPhoto(v *content.Village, src string, w, h int) (*image.RGBA, error) {
-	return r.fitPhoto(v, src, w, h, true)
-}
-
-// fitPhoto is loadPhoto; with keep false a photo not in the cache is
-// decoded and fitted but not added to it (a one-off fit that should not
-// push the layouts' photos out).
-func (r *Renderer) fitPhoto(v *content.Village, src string, w, h int, keep bool) (*image.RGBA, error) {
 	key := photoKey{v.ID, src, w, h}
 	r.photoClock++
 	if c, ok := r.photos[key]; ok {
@@ -62,9 +55,7 @@ func (r *Renderer) fitPhoto(v *content.Village, src string, w, h int, keep bool)
 	}
 	sk := sharedKey{sha256.Sum256(data), w, h, r.p.Kind, r.th.bg}
 	if img := shared.get(sk); img != nil {
-		if keep {
-			r.cachePhoto(key, img)
-		}
+		r.cachePhoto(key, img)
 		return img, nil
 	}
 	im, err := decodePhoto(sk.sum, data)
@@ -89,26 +80,8 @@ func (r *Renderer) fitPhoto(v *content.Village, src string, w, h int, keep bool)
 		dither(rgba, r.th.text, r.th.bg)
 	}
 	shared.put(sk, rgba)
-	if keep {
-		r.cachePhoto(key, rgba)
-	}
+	r.cachePhoto(key, rgba)
 	return rgba, nil
-}
-
-// fittedSize is the size fitPhoto would return, without decoding the
-// photo again (see sourceSize). TV layout used it before photo pages had
-// their own fit (photoFit); TestFittedSize still checks it against
-// fitPhoto.
-func (r *Renderer) fittedSize(v *content.Village, src string, w, h int) (int, int, error) {
-	if c, ok := r.photos[photoKey{v.ID, src, w, h}]; ok {
-		return c.img.Rect.Dx(), c.img.Rect.Dy(), nil
-	}
-	sw, sh, err := r.sourceSize(v, src)
-	if err != nil {
-		return 0, 0, err
-	}
-	nw, nh := fitDims(sw, sh, w, h)
-	return nw, nh, nil
 }
 
 // sourceSize is the photo's upright size, without decoding a photo whose
@@ -376,7 +349,7 @@ func (r *Renderer) photoBlock(v *content.Village, b content.Block, x, w int, box
 	}
 	capH := len(caption) * capF.lineH
 	const gap = 2
-	img, err := r.fitPhoto(v, b.Src, w, 0, true)
+	img, err := r.loadPhoto(v, b.Src, w, 0)
 	if err != nil {
 		r.probs = append(r.probs, err.Error())
 		msg := capF.wrap("（照片无法显示："+b.Src+"）", w)

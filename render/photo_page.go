@@ -166,14 +166,13 @@ type photoPage struct {
 	windowH int // the rows the photo shows in on screen
 }
 
-// photoPage lays out the page for pic: a compact header band (the item's
-// bd without its 公示期, 审核 and category, which its other pages show:
-// title, 编号, page number and the 我有疑问 code), the caption and the
-// photo at the content width. On a 576-line screen the full band takes
-// 40 % of the height; the compact one leaves the photo a third more.
-func (r *Renderer) photoPage(it *content.Item, bd *band, cat color.RGBA, pageNo string, pic *photoRef, label string) *Page {
+// photoPage lays out item's page for pic under bd, the item's compact
+// band (title, 编号, page number and the 我有疑问 code; its 公示期, 审核
+// and category are on its first page): the caption and the photo at the
+// content width. On a 576-line screen the full band takes 40 % of the
+// height; the compact one leaves the photo a third more.
+func (r *Renderer) photoPage(item string, bd *band, cat color.RGBA, pageNo string, pic *photoRef, label string) *Page {
 	s, W, H := r.safe, r.p.Width, r.p.Height
-	bd = r.layoutBand(shownTitle(it), []string{"编号 " + itemCode(it)}, bd.code, bd.urgent, pageNo != "")
 	pp := &photoPage{r: r, bd: bd, cat: cat, pageNo: pageNo, pic: pic, label: label}
 	pp.lines = r.photoCaption(label, pic, s.Dx())
 	pp.capTop = bd.h + r.px(6)
@@ -191,7 +190,7 @@ func (r *Renderer) photoPage(it *content.Item, bd *band, cat color.RGBA, pageNo 
 		pp.stripH = pp.at.Y + pp.ph + gap + pp.footH
 	}
 
-	p := &Page{Item: it.ID, view: H, clock: r.clock, clockAt: bd.clockAt, r: r, stripH: pp.stripH}
+	p := &Page{Item: item, view: H, clock: r.clock, clockAt: bd.clockAt, r: r, stripH: pp.stripH}
 	p.paint = func(img *image.RGBA) { pp.draw(img, 0) }
 	p.paintAt = pp.draw
 	p.photos = []image.Rectangle{{Min: pp.at, Max: pp.at.Add(image.Pt(pp.pw, pp.ph))}}

@@ -464,9 +464,10 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 			flow = append(flow, b)
 		}
 	}
-	// Continued pages get a compact band (title, 编号, page number, the
-	// QR code): the item's details were on its first page, and on a
-	// 720×576 screen the full band takes two fifths of the height.
+	// Continued pages and photo pages get a compact band (title, 编号,
+	// page number, the QR code): the item's details were on its first
+	// page, and on a 720×576 screen the full band takes two fifths of the
+	// height.
 	cont := r.layoutBandUnit(shownTitle(it), []string{"编号 " + itemCode(it)}, code, urgent, true, unit)
 	contTop := cont.h + r.px(8)
 	groups := paginate(flow, flowH)
@@ -492,7 +493,7 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 		}
 		if pic := pagePhoto(g); pic != nil {
 			// As large as the screen allows, panned when taller.
-			p := r.photoPage(it, bd, cat, strings.TrimPrefix(pageNo, unit), pic, labels[pic])
+			p := r.photoPage(it.ID, cont, cat, strings.TrimPrefix(pageNo, unit), pic, labels[pic])
 			if n > 0 {
 				pages[n-1].next = p
 			}
@@ -519,20 +520,11 @@ func (r *Renderer) tvItem(v *content.Village, it *content.Item) ([]*Page, error)
 				y += b.h
 			}
 		}
-		y := top
-		photo := false
+		// Photos are not among the blocks: each has a photo page.
 		for _, b := range g {
 			runes += b.reading()
-			if !b.photo.Empty() {
-				photo = true
-				p.photos = append(p.photos, b.photo.Add(image.Pt(0, y)))
-			}
-			y += b.h
 		}
 		p.pauseTop = min(max(minPage, readingTime(runes)+2*time.Second), maxPage)
-		if photo {
-			p.pauseTop = max(p.pauseTop, 12*time.Second)
-		}
 		if n > 0 {
 			pages[n-1].next = p
 		}

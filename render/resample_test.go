@@ -106,10 +106,10 @@ func BenchmarkShrinkReceipt(b *testing.B) {
 	})
 }
 
-// TestFittedSize: a TV layout's size-only answer is fitPhoto's size, for
-// enlarging, keeping and shrinking, and a broken photo's error names the
-// file each village calls it, though its bytes were decoded once.
-func TestFittedSize(t *testing.T) {
+// TestSourceSize: a TV layout's size-only answer is the photo's upright
+// size, and a broken photo's error names the file each village calls it,
+// though its bytes were decoded once.
+func TestSourceSize(t *testing.T) {
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 300, 400)), nil); err != nil {
 		t.Fatal(err)
@@ -118,22 +118,12 @@ func TestFittedSize(t *testing.T) {
 	broken := good[:len(good)/2]
 	v := &content.Village{ID: "v", FS: fstest.MapFS{"a.jpg": {Data: good}, "bad.jpg": {Data: broken}, "also-bad.jpg": {Data: broken}}}
 	r := mustRenderer(t, "tv", "1280x720")
-	for _, box := range []image.Point{{1000, 900}, {700, 0}, {300, 400}, {200, 200}, {97, 1000}} {
-		w, h, err := r.fittedSize(v, "a.jpg", box.X, box.Y)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := r.fitPhoto(v, "a.jpg", box.X, box.Y, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if img.Rect.Size() != image.Pt(w, h) {
-			t.Errorf("box %v: fittedSize %dx%d, fitPhoto %v", box, w, h, img.Rect.Size())
-		}
+	if w, h, err := r.sourceSize(v, "a.jpg"); err != nil || w != 300 || h != 400 {
+		t.Errorf("sourceSize(a.jpg) = %dx%d, %v; want 300x400", w, h, err)
 	}
 	for _, name := range []string{"bad.jpg", "also-bad.jpg"} {
-		if _, _, err := r.fittedSize(v, name, 500, 500); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "已损坏") {
-			t.Errorf("fittedSize(%s): err = %v, want the broken-photo error naming it", name, err)
+		if _, _, err := r.sourceSize(v, name); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "已损坏") {
+			t.Errorf("sourceSize(%s): err = %v, want the broken-photo error naming it", name, err)
 		}
 	}
 }
